@@ -200,7 +200,7 @@ func assertClose(t *testing.T, what string, got *tensor.Tensor, want goldenTenso
 				t.Fatalf("%s: element %d is %v, want %v", what, i, g[i], w)
 			}
 		default:
-			if math.Abs(g[i]-w) > tl.atol+tl.rtol*math.Abs(w) {
+			if !(math.Abs(g[i]-w) <= tl.atol+tl.rtol*math.Abs(w)) { // NaN fails too
 				t.Fatalf("%s: element %d is %.9g, want %.9g (shape %v)", what, i, g[i], w, want.Shape)
 			}
 		}

@@ -1,0 +1,72 @@
+package cpu
+
+// MaxRows finds the largest element of each of the outer rows of inner
+// contiguous elements of src. It writes the value to vals[i] and its index
+// in the row to idx[i]; either may be nil when not wanted. Ties resolve to
+// the first occurrence and NaN propagates (the first NaN of a row wins), as
+// PyTorch's max(dim) and argmax. inner must be positive.
+func MaxRows[T Number](vals []T, idx []int64, src []T, outer, inner int) {
+	for i := range outer {
+		row := src[i*inner : (i+1)*inner]
+		best, bi := row[0], 0
+		if best == best {
+			for j := 1; j < len(row); j++ {
+				v := row[j]
+				if v != v {
+					best, bi = v, j
+					break
+				}
+				if v > best {
+					best, bi = v, j
+				}
+			}
+		}
+		if vals != nil {
+			vals[i] = best
+		}
+		if idx != nil {
+			idx[i] = int64(bi)
+		}
+	}
+}
+
+// MinRows is MaxRows for the smallest element.
+func MinRows[T Number](vals []T, idx []int64, src []T, outer, inner int) {
+	for i := range outer {
+		row := src[i*inner : (i+1)*inner]
+		best, bi := row[0], 0
+		if best == best {
+			for j := 1; j < len(row); j++ {
+				v := row[j]
+				if v != v {
+					best, bi = v, j
+					break
+				}
+				if v < best {
+					best, bi = v, j
+				}
+			}
+		}
+		if vals != nil {
+			vals[i] = best
+		}
+		if idx != nil {
+			idx[i] = int64(bi)
+		}
+	}
+}
+
+// maxNaN returns the largest element of a non-empty row, or NaN if the row
+// holds one.
+func maxNaN[T ~float32 | ~float64](row []T) T {
+	m := row[0]
+	for _, v := range row {
+		if v != v {
+			return v
+		}
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
