@@ -315,3 +315,50 @@ func TestReducePanics(t *testing.T) {
 		t.Errorf("MaxDim over the non-empty dim: shapes %v %v", v.Shape(), i.Shape())
 	}
 }
+
+// TestReduceGradDTypes runs Backward on float32 and float16 inputs and
+// compares the gradients with the float64 ones.
+func TestReduceGradDTypes(t *testing.T) {
+	tensor.ManualSeed(11)
+	x := tensor.Randn(3, 4).Double()
+	ops := map[string]func(x *tensor.Tensor) *tensor.Tensor{
+		"mean":        func(x *tensor.Tensor) *tensor.Tensor { return x.MeanDims([]int{1}, false) },
+		"prod":        func(x *tensor.Tensor) *tensor.Tensor { return x.ProdDims([]int{0}, true) },
+		"max":         func(x *tensor.Tensor) *tensor.Tensor { return x.Max() },
+		"min_dim":     func(x *tensor.Tensor) *tensor.Tensor { v, _ := x.MinDim(1, false); return v },
+		"amax":        func(x *tensor.Tensor) *tensor.Tensor { return x.Amax([]int{0}, false) },
+		"var":         func(x *tensor.Tensor) *tensor.Tensor { return x.VarDims([]int{1}, 1, false) },
+		"std":         func(x *tensor.Tensor) *tensor.Tensor { return x.Std() },
+		"logsumexp":   func(x *tensor.Tensor) *tensor.Tensor { return x.LogSumExp([]int{1}, true) },
+		"norm2":       func(x *tensor.Tensor) *tensor.Tensor { return x.Norm(2, []int{1}, false) },
+		"norm3":       func(x *tensor.Tensor) *tensor.Tensor { return x.Norm(3, nil, false) },
+		"norm_inf":    func(x *tensor.Tensor) *tensor.Tensor { return x.Norm(math.Inf(1), []int{0}, false) },
+		"softmax":     func(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(0) },
+		"log_softmax": func(x *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(1) },
+	}
+	grad := func(f func(*tensor.Tensor) *tensor.Tensor, x *tensor.Tensor) *tensor.Tensor {
+		x = x.Detach().SetRequiresGrad(true)
+		y := f(x)
+		w := tensor.Arange(1, float64(y.Numel())+1, 1).Reshape(y.Shape()...).To(y.DType())
+		y.Mul(w).Sum().Backward()
+		if x.Grad().DType() != x.DType() {
+			t.Fatalf("gradient dtype %v for input %v", x.Grad().DType(), x.DType())
+		}
+		return x.Grad()
+	}
+	for name, f := range ops {
+		want := grad(f, x).ToFloat64s()
+		for _, c := range []struct {
+			dt  tensor.DType
+			tol float64
+		}{{tensor.Float32, 1e-4}, {tensor.Float16, 3e-2}} {
+			got := grad(f, x.To(c.dt)).ToFloat64s()
+			for i := range want {
+				if math.Abs(got[i]-want[i]) > c.tol*(1+math.Abs(want[i])) {
+					t.Errorf("%s %v: gradient %v, float64 gives %v", name, c.dt, got, want)
+					break
+				}
+			}
+		}
+	}
+}
