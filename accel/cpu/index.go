@@ -130,35 +130,29 @@ func remapTables(shape, strides []int, maps [][]int) [][]int {
 	return tabs
 }
 
-// remapWalk calls f(o, m) for every position of shape, in row-major order,
-// with o the offset in the identity-mapped view ov and m the offset through
-// the maps in the mapped view mv; valid is false when some map entry was
-// NoSource.
-func remapWalk(shape []int, ov, mv View, maps [][]int, f func(o, m int, valid bool)) {
+// remapRows walks shape in row-major order and calls row once per innermost
+// row: o is the row's start offset in the identity-mapped view ov, os its
+// stride there, m the offset through the maps in the mapped view mv, tab the
+// offset table of the last dimension (entries cpu.NoSource where there is no
+// source element); valid is false when an outer map entry was NoSource.
+func remapRows(shape []int, ov, mv View, maps [][]int, row func(o, os, m int, tab []int, valid bool)) {
 	if Numel(shape) == 0 {
 		return
 	}
 	n := len(shape)
 	if n == 0 {
-		f(ov.Offset, mv.Offset, true)
+		row(ov.Offset, 0, mv.Offset, []int{0}, true)
 		return
 	}
 	tabs := remapTables(shape, mv.Strides, maps)
 	var rec func(d, o, m int, valid bool)
 	rec = func(d, o, m int, valid bool) {
-		tab, os := tabs[d], ov.Strides[d]
 		if d == n-1 {
-			for _, t := range tab {
-				if t == NoSource {
-					f(o, m, false)
-				} else {
-					f(o, m+t, valid)
-				}
-				o += os
-			}
+			row(o, ov.Strides[d], m, tabs[d], valid)
 			return
 		}
-		for i, t := range tab {
+		os := ov.Strides[d]
+		for i, t := range tabs[d] {
 			if t == NoSource {
 				rec(d+1, o+i*os, m, false)
 			} else {
@@ -177,11 +171,21 @@ func remapWalk(shape []int, ov, mv View, maps [][]int, f func(o, m int, valid bo
 // index_select and every padding mode (constant, reflect, replicate,
 // circular).
 func Remap[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int, fill T) {
-	remapWalk(shape, dv, sv, maps, func(o, m int, valid bool) {
-		if valid {
-			dst[o] = src[m]
-		} else {
-			dst[o] = fill
+	remapRows(shape, dv, sv, maps, func(o, os, m int, tab []int, valid bool) {
+		if !valid {
+			for range tab {
+				dst[o] = fill
+				o += os
+			}
+			return
+		}
+		for _, t := range tab {
+			if t == NoSource {
+				dst[o] = fill
+			} else {
+				dst[o] = src[m+t]
+			}
+			o += os
 		}
 	})
 }
@@ -191,14 +195,19 @@ func Remap[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int,
 // NoSource; a nil f assigns. With f an addition it does index_add and the
 // backward of every padding mode; with nil f, index_copy.
 func RemapAdd[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int, f func(old, v T) T) {
-	remapWalk(shape, sv, dv, maps, func(s, m int, valid bool) {
+	remapRows(shape, sv, dv, maps, func(s, ss, m int, tab []int, valid bool) {
 		if !valid {
 			return
 		}
-		if f == nil {
-			dst[m] = src[s]
-		} else {
-			dst[m] = f(dst[m], src[s])
+		for _, t := range tab {
+			if t != NoSource {
+				if f == nil {
+					dst[m+t] = src[s]
+				} else {
+					dst[m+t] = f(dst[m+t], src[s])
+				}
+			}
+			s += ss
 		}
 	})
 }
