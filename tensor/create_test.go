@@ -72,8 +72,12 @@ func miscFromSlice(dt tensor.DType, vals []float64, shape []int) *tensor.Tensor 
 func miscOne(t *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{t} }
 
 var createOps = map[string]goldenOp{
-	"zeros": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return miscOne(tensor.Zeros(a.Ints("shape")...)) },
-	"ones":  func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return miscOne(tensor.Ones(a.Ints("shape")...)) },
+	"zeros": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
+		return miscOne(tensor.Zeros(a.Ints("shape")...))
+	},
+	"ones": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
+		return miscOne(tensor.Ones(a.Ints("shape")...))
+	},
 	"full": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
 		return miscOne(tensor.Full(a.Float("v"), a.Ints("shape")...))
 	},
