@@ -71,7 +71,7 @@ func miscFromSlice(dt tensor.DType, vals []float64, shape []int) *tensor.Tensor 
 
 func miscOne(t *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{t} }
 
-var createOps = map[string]goldenOp{
+var miscCreateOps = map[string]goldenOp{
 	"zeros": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
 		return miscOne(tensor.Zeros(a.Ints("shape")...))
 	},
@@ -121,7 +121,7 @@ var createOps = map[string]goldenOp{
 
 // TestCreateGolden compares the creation functions and casts with PyTorch
 // exactly (no tolerance).
-func TestCreateGolden(t *testing.T) { runGolden(t, "create.json", createOps, tol{}) }
+func TestCreateGolden(t *testing.T) { runGolden(t, "create.json", miscCreateOps, tol{}) }
 
 // TestCreateLongGolden compares long aranges and linspaces with PyTorch
 // within two ulps of the range's magnitude: torch's AVX2 kernels compute
@@ -131,7 +131,7 @@ func TestCreateGolden(t *testing.T) { runGolden(t, "create.json", createOps, tol
 func TestCreateLongGolden(t *testing.T) {
 	exact, total := 0, 0
 	for _, c := range loadGolden(t, "create_long.json") {
-		got := createOps[c.Op](nil, c.Attrs)[0]
+		got := miscCreateOps[c.Op](nil, c.Attrs)[0]
 		want := c.Outputs[0]
 		if got.DType().String() != want.DType || !slices.Equal(got.Shape(), want.Shape) {
 			t.Fatalf("%s: got %v %v, want %s %v", c.Name, got.DType(), got.Shape(), want.DType, want.Shape)
