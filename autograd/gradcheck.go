@@ -44,11 +44,9 @@ func Gradcheck(f func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tensor
 	if len(diff) == 0 {
 		return fmt.Errorf("gradcheck: no input requires grad")
 	}
-	eval := func() []float64 {
-		var out *tensor.Tensor
-		NoGrad(func() { out = f(inputs...) })
-		return out.ToFloat64s()
-	}
+	// Numeric evaluations keep grad mode as it is: f may itself call Grad
+	// (to check a second derivative), which needs the graph.
+	eval := func() []float64 { return f(inputs...).ToFloat64s() }
 	out := f(inputs...)
 	if !out.RequiresGrad() {
 		return fmt.Errorf("gradcheck: output does not require grad")

@@ -58,18 +58,31 @@ func (t *Tensor) Fill_(v float64) *Tensor {
 func (t *Tensor) viewAs(strides []int) cpu.View { return cpu.View{Offset: t.offset, Strides: strides} }
 
 // Arange returns the default-dtype values start, start+step, ... below end
-// (above end for a negative step), like torch.arange with float arguments.
+// (above end for a negative step), like torch.arange with float arguments:
+// the length is ceil((end-start)/step) computed in float64, and element i is
+// start + i*step computed with one rounding in float64 (a fused
+// multiply-add, as PyTorch's scalar CPU kernel) and then rounded to the
+// dtype. PyTorch's AVX2 kernel computes blocks of 16 float32 (8 float64)
+// elements as base + k*step instead, so long ranges can differ from it in
+// the last bit.
 func Arange(start, end, step float64) *Tensor {
 	if step == 0 || math.IsNaN(step) {
 		panicf("arange", "step must be nonzero, got %v", step)
 	}
-	n := int(math.Ceil((end - start) / step))
-	if n < 0 {
+	if math.IsNaN(start) || math.IsInf(start, 0) || math.IsNaN(end) || math.IsInf(end, 0) {
+		panicf("arange", "unsupported range: %v -> %v", start, end)
+	}
+	if (step > 0 && end < start) || (step < 0 && end > start) {
 		panicf("arange", "upper bound %v and step %v are inconsistent with start %v", end, step, start)
 	}
+	nf := math.Ceil((end - start) / step)
+	if nf >= 1<<62 {
+		panicf("arange", "invalid size %v for start %v, end %v and step %v", nf, start, end, step)
+	}
+	n := int(nf)
 	t := newTensor(defaultDType, []int{n})
 	for i := range n {
-		setF64(t.st.data, i, start+float64(i)*step)
+		setF64(t.st.data, i, math.FMA(float64(i), step, start))
 	}
 	return t
 }
@@ -80,13 +93,15 @@ func ArangeInt(start, end, step int) *Tensor {
 	if step == 0 {
 		panicf("arange", "step must be nonzero")
 	}
+	if (step > 0 && end < start) || (step < 0 && end > start) {
+		panicf("arange", "upper bound %d and step %d are inconsistent with start %d", end, step, start)
+	}
 	var n int
 	if step > 0 {
 		n = (end - start + step - 1) / step
 	} else {
 		n = (start - end - step - 1) / -step
 	}
-	n = max(n, 0)
 	t := newTensor(Int64, []int{n})
 	d := t.st.data.([]int64)
 	for i := range n {
@@ -95,27 +110,70 @@ func ArangeInt(start, end, step int) *Tensor {
 	return t
 }
 
-// Linspace returns steps values evenly spaced from start to end inclusive.
+// Linspace returns steps values evenly spaced from start to end inclusive,
+// like torch.linspace: in the dtype's arithmetic, step = (end-start)/(steps-1),
+// the first half of the elements is start + i*step and the second half
+// end - (steps-1-i)*step, each with one rounding (a fused multiply-add, as
+// PyTorch's CPU kernel is compiled).
 func Linspace(start, end float64, steps int) *Tensor {
 	if steps < 0 {
 		panicf("linspace", "number of steps must be non-negative, got %d", steps)
 	}
 	t := newTensor(defaultDType, []int{steps})
-	if steps == 1 {
-		setF64(t.st.data, 0, start)
-		return t
-	}
-	step := (end - start) / float64(steps-1)
-	// Like PyTorch, fill the first half from start and the second from end.
-	half := steps / 2
-	for i := range steps {
-		if i < half {
-			setF64(t.st.data, i, start+step*float64(i))
-		} else {
-			setF64(t.st.data, i, end-step*float64(steps-1-i))
-		}
+	switch d := t.st.data.(type) {
+	case []float32:
+		linspaceFill(d, float32(start), float32(end), fma32)
+	case []float64:
+		linspaceFill(d, start, end, math.FMA)
 	}
 	return t
+}
+
+func linspaceFill[T float32 | float64](d []T, start, end T, fma func(x, y, z T) T) {
+	n := len(d)
+	if n == 1 {
+		d[0] = start
+		return
+	}
+	step := (end - start) / T(n-1)
+	half := n / 2
+	for i := range d {
+		if i < half {
+			d[i] = fma(step, T(i), start)
+		} else {
+			d[i] = fma(-step, T(n-1-i), end)
+		}
+	}
+}
+
+// fma32 returns x*y+z rounded once to float32.
+func fma32(x, y, z float32) float32 {
+	p := float64(x) * float64(y) // exact
+	s := p + float64(z)
+	r := float32(s)
+	// s carries one float64 rounding; it can only change the float32 result
+	// when s lies exactly halfway between two float32 values.
+	var other float32
+	switch {
+	case float64(r) < s:
+		other = math.Nextafter32(r, float32(math.Inf(1)))
+	case float64(r) > s:
+		other = math.Nextafter32(r, float32(math.Inf(-1)))
+	default:
+		return r
+	}
+	if (float64(r)+float64(other))/2 != s {
+		return r
+	}
+	bb := s - p
+	e := (p - (s - bb)) + (float64(z) - bb) // s + e == p + z exactly
+	switch {
+	case e > 0:
+		return max(r, other)
+	case e < 0:
+		return min(r, other)
+	}
+	return r
 }
 
 // Eye returns the n×m identity matrix of the default dtype (m = n when

@@ -167,10 +167,10 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 	if len(grads) != len(roots) {
 		panicf("backward", "%d gradients for %d outputs", len(grads), len(roots))
 	}
-	if !createGraph {
-		restore := SetGradEnabled(false)
-		defer restore()
-	}
+	// Like PyTorch's engine, run the backward functions with grad mode set
+	// to createGraph, so CreateGraph records even inside a NoGrad scope.
+	restore := SetGradEnabled(createGraph)
+	defer restore()
 	want := map[*Tensor]int{}
 	for i, in := range inputs {
 		want[in] = i
@@ -262,10 +262,10 @@ func accumulateGrad(t, g *Tensor, createGraph bool) {
 	}
 	if t.grad == nil {
 		if !createGraph {
-			g = g.Contiguous()
-			if g.SharesStorage(t) || !g.IsContiguous() {
-				g = g.Clone()
-			}
+			// Always a fresh copy: g may be the output gradient the caller
+			// passed in, or the very tensor another input receives (add
+			// passes its gradient to both), and Grad must alias neither.
+			g = g.Clone()
 		}
 		t.grad = g
 		return

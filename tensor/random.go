@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+
+	"github.com/x448/float16"
 )
 
 // Generator is a seedable source of random numbers for the random creation
@@ -56,12 +58,28 @@ func DefaultGenerator() *Generator { return defaultGen }
 func ManualSeed(seed uint64) { defaultGen.Seed(seed) }
 
 // Rand returns default-dtype values uniform in [0, 1).
-func (g *Generator) Rand(shape ...int) *Tensor {
-	t := newTensor(defaultDType, shape)
+func (g *Generator) Rand(shape ...int) *Tensor { return g.randOf(defaultDType, shape) }
+
+// randOf returns values uniform in [0, 1) of dtype dt, drawn with the
+// dtype's precision (24 random bits for float32, 11 for float16, 53 for
+// float64), so that rounding never produces 1.
+func (g *Generator) randOf(dt DType, shape []int) *Tensor {
+	t := newTensor(dt, shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for i := range t.Numel() {
-		setF64(t.st.data, i, g.rng.Float64())
+	switch d := t.st.data.(type) {
+	case []float32:
+		for i := range d {
+			d[i] = g.rng.Float32()
+		}
+	case []float16.Float16:
+		for i := range d {
+			d[i] = float16.Fromfloat32(float32(g.rng.Uint32()>>21) / (1 << 11))
+		}
+	default:
+		for i := range t.Numel() {
+			setF64(t.st.data, i, g.rng.Float64())
+		}
 	}
 	return t
 }
@@ -164,7 +182,7 @@ func RandInt(low, high int64, shape ...int) *Tensor { return defaultGen.RandInt(
 func RandPerm(n int) *Tensor { return defaultGen.RandPerm(n) }
 
 // RandLike returns uniform values with the shape of t (default dtype).
-func RandLike(t *Tensor) *Tensor { return defaultGen.Rand(t.shape...).To(floatOr(t.dtype)) }
+func RandLike(t *Tensor) *Tensor { return defaultGen.randOf(floatOr(t.dtype), t.shape) }
 
 // RandnLike returns standard normal values with the shape of t.
 func RandnLike(t *Tensor) *Tensor { return defaultGen.Randn(t.shape...).To(floatOr(t.dtype)) }

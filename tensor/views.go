@@ -212,7 +212,10 @@ func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
 	return record("slice", out, []*Tensor{t}, func(g *Tensor) []*Tensor {
 		z := newTensor(g.dtype, in)
 		z.Slice(d, start, end, step).Copy_(g)
-		return []*Tensor{z}
+		// Recorded, so that CreateGraph can differentiate the backward.
+		return []*Tensor{record("slice_backward", z, []*Tensor{g}, func(gg *Tensor) []*Tensor {
+			return []*Tensor{gg.Slice(d, start, end, step)}
+		})}
 	})
 }
 
@@ -245,7 +248,9 @@ func (t *Tensor) Select(dim, index int) *Tensor {
 	return record("select", out, []*Tensor{t}, func(g *Tensor) []*Tensor {
 		z := newTensor(g.dtype, in)
 		z.Select(d, index).Copy_(g)
-		return []*Tensor{z}
+		return []*Tensor{record("select_backward", z, []*Tensor{g}, func(gg *Tensor) []*Tensor {
+			return []*Tensor{gg.Select(d, index)}
+		})}
 	})
 }
 
