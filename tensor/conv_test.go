@@ -8,17 +8,17 @@ import (
 	"github.com/emberml/ember/tensor"
 )
 
-func one(t *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{t} }
+func convOne(t *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{t} }
 
-// optBias returns the third input, or nil when the case has none.
-func optBias(in []*tensor.Tensor) *tensor.Tensor {
+// convOptBias returns the third input, or nil when the case has none.
+func convOptBias(in []*tensor.Tensor) *tensor.Tensor {
 	if len(in) > 2 {
 		return in[2]
 	}
 	return nil
 }
 
-func goldenConv2dOpts(a goldenAttrs) tensor.Conv2dOptions {
+func convGolden2dOpts(a goldenAttrs) tensor.Conv2dOptions {
 	o := tensor.Conv2dOptions{Stride: a.Ints("stride"), Dilation: a.Ints("dilation"), Groups: a.Int("groups")}
 	if a.has("padding_mode") {
 		o.PaddingMode = a.String("padding_mode")
@@ -28,15 +28,15 @@ func goldenConv2dOpts(a goldenAttrs) tensor.Conv2dOptions {
 	return o
 }
 
-func goldenConvT2dOpts(a goldenAttrs) tensor.ConvTranspose2dOptions {
+func convGoldenT2dOpts(a goldenAttrs) tensor.ConvTranspose2dOptions {
 	return tensor.ConvTranspose2dOptions{Stride: a.Ints("stride"), Padding: a.Ints("padding"),
 		OutputPadding: a.Ints("output_padding"), Dilation: a.Ints("dilation"), Groups: a.Int("groups")}
 }
 
-// withGrads runs f on inputs that require grad (all but the last input,
+// convWithGrads runs f on inputs that require grad (all but the last input,
 // which is the upstream gradient), back-propagates that gradient and
 // returns the output followed by every input's gradient.
-func withGrads(in []*tensor.Tensor, f func(in []*tensor.Tensor) *tensor.Tensor) []*tensor.Tensor {
+func convWithGrads(in []*tensor.Tensor, f func(in []*tensor.Tensor) *tensor.Tensor) []*tensor.Tensor {
 	xs, gy := in[:len(in)-1], in[len(in)-1]
 	for _, x := range xs {
 		x.SetRequiresGrad(true)
@@ -59,40 +59,40 @@ var convOps = map[string]goldenOp{
 		if a.Bool("tb") {
 			y = y.MT()
 		}
-		return one(tensor.MatMul(x, y))
+		return convOne(tensor.MatMul(x, y))
 	},
-	"mm":  func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return one(in[0].Mm(in[1])) },
-	"bmm": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return one(in[0].Bmm(in[1])) },
-	"dot": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return one(in[0].Dot(in[1])) },
+	"mm":  func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return convOne(in[0].Mm(in[1])) },
+	"bmm": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return convOne(in[0].Bmm(in[1])) },
+	"dot": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return convOne(in[0].Dot(in[1])) },
 	"matmul_grad": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return withGrads(in, func(x []*tensor.Tensor) *tensor.Tensor { return x[0].MatMul(x[1]) })
+		return convWithGrads(in, func(x []*tensor.Tensor) *tensor.Tensor { return x[0].MatMul(x[1]) })
 	},
 	"linear": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return one(tensor.Linear(in[0], in[1], optBias(in)))
+		return convOne(tensor.Linear(in[0], in[1], convOptBias(in)))
 	},
 	"linear_grad": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return withGrads(in, func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], x[2]) })
+		return convWithGrads(in, func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], x[2]) })
 	},
 	"conv2d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return one(tensor.Conv2d(in[0], in[1], optBias(in), goldenConv2dOpts(a)))
+		return convOne(tensor.Conv2d(in[0], in[1], convOptBias(in), convGolden2dOpts(a)))
 	},
 	"conv2d_grad": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return withGrads(in, func(x []*tensor.Tensor) *tensor.Tensor {
-			return tensor.Conv2d(x[0], x[1], x[2], goldenConv2dOpts(a))
+		return convWithGrads(in, func(x []*tensor.Tensor) *tensor.Tensor {
+			return tensor.Conv2d(x[0], x[1], x[2], convGolden2dOpts(a))
 		})
 	},
 	"conv1d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return one(tensor.Conv1d(in[0], in[1], optBias(in), tensor.Conv1dOptions(goldenConv2dOpts(a))))
+		return convOne(tensor.Conv1d(in[0], in[1], convOptBias(in), tensor.Conv1dOptions(convGolden2dOpts(a))))
 	},
 	"conv_transpose2d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return one(tensor.ConvTranspose2d(in[0], in[1], optBias(in), goldenConvT2dOpts(a)))
+		return convOne(tensor.ConvTranspose2d(in[0], in[1], convOptBias(in), convGoldenT2dOpts(a)))
 	},
 	"conv_transpose1d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return one(tensor.ConvTranspose1d(in[0], in[1], optBias(in), tensor.ConvTranspose1dOptions(goldenConvT2dOpts(a))))
+		return convOne(tensor.ConvTranspose1d(in[0], in[1], convOptBias(in), tensor.ConvTranspose1dOptions(convGoldenT2dOpts(a))))
 	},
 	"conv_transpose2d_grad": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return withGrads(in, func(x []*tensor.Tensor) *tensor.Tensor {
-			return tensor.ConvTranspose2d(x[0], x[1], x[2], goldenConvT2dOpts(a))
+		return convWithGrads(in, func(x []*tensor.Tensor) *tensor.Tensor {
+			return tensor.ConvTranspose2d(x[0], x[1], x[2], convGoldenT2dOpts(a))
 		})
 	},
 }
@@ -135,15 +135,15 @@ func TestLinalgGradients(t *testing.T) {
 	}, tensor.Randn(2, 3), tensor.Randn(3, 4))
 	// second order: the gradient of a matmul's gradient
 	gradcheck(t, "matmul_double_backward", func(in ...*tensor.Tensor) *tensor.Tensor {
-		return secondOrder(in, func(x []*tensor.Tensor) *tensor.Tensor { return x[0].MatMul(x[1]) })
+		return convSecondOrder(in, func(x []*tensor.Tensor) *tensor.Tensor { return x[0].MatMul(x[1]) })
 	}, tensor.Randn(2, 2, 3), tensor.Randn(3, 2), tensor.Randn(2, 2, 2))
 }
 
-// secondOrder computes the gradients of f(in[:n-1]) for the upstream
+// convSecondOrder computes the gradients of f(in[:n-1]) for the upstream
 // gradient in[n-1] with CreateGraph, and returns a scalar function of them
 // (sum of squares), so gradcheck can check second derivatives, including
 // those with respect to the upstream gradient.
-func secondOrder(in []*tensor.Tensor, f func(x []*tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+func convSecondOrder(in []*tensor.Tensor, f func(x []*tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
 	var out *tensor.Tensor
 	autograd.EnableGrad(func() {
 		xs, gy := in[:len(in)-1], in[len(in)-1]
@@ -218,7 +218,7 @@ func TestConvGradients(t *testing.T) {
 		}
 		y := tensor.Conv2d(r(1, 2, 3, 3), w, nil, o)
 		gradcheck(t, "conv2d_double_backward_"+name, func(in ...*tensor.Tensor) *tensor.Tensor {
-			return secondOrder(in, func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Conv2d(x[0], x[1], nil, o) })
+			return convSecondOrder(in, func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Conv2d(x[0], x[1], nil, o) })
 		}, r(1, 2, 3, 3), w, r(y.Shape()...))
 	}
 }

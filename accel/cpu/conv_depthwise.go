@@ -90,11 +90,18 @@ func depthwiseRow3x3s1[T Float](y, r0, r1, r2, w []T, b T) {
 	r0, r1, r2 = r0[:n+2], r1[:n+2], r2[:n+2]
 	w = w[:9]
 	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
+	// Slide a 3x3 window along the rows, loading one new column per step.
+	a0, a1 := r0[0], r0[1]
+	c0, c1 := r1[0], r1[1]
+	e0, e1 := r2[0], r2[1]
 	for i := range y {
-		a, c, e := r0[i:i+3], r1[i:i+3], r2[i:i+3]
-		y[i] = b + w0*a[0] + w1*a[1] + w2*a[2] +
-			w3*c[0] + w4*c[1] + w5*c[2] +
-			w6*e[0] + w7*e[1] + w8*e[2]
+		a2, c2, e2 := r0[i+2], r1[i+2], r2[i+2]
+		y[i] = b + w0*a0 + w1*a1 + w2*a2 +
+			w3*c0 + w4*c1 + w5*c2 +
+			w6*e0 + w7*e1 + w8*e2
+		a0, a1 = a1, a2
+		c0, c1 = c1, c2
+		e0, e1 = e1, e2
 	}
 }
 
@@ -167,6 +174,13 @@ func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
 							ih := oh*p.StrideH + offH
 							dst := dxp[ih*p.W : (ih+1)*p.W]
 							iw := owLo*p.StrideW + offW
+							if p.StrideW == 1 {
+								d := dst[iw : iw+len(src)]
+								for i, v := range src {
+									d[i] += wv * v
+								}
+								continue
+							}
 							for _, v := range src {
 								dst[iw] += wv * v
 								iw += p.StrideW
@@ -202,6 +216,10 @@ func depthwiseBackwardWeight[T Float](p ConvParams, x, dy, dw []T) {
 							ih := oh*p.StrideH + offH
 							row := xp[ih*p.W : (ih+1)*p.W]
 							iw := owLo*p.StrideW + offW
+							if p.StrideW == 1 {
+								s += convDot(g, row[iw:iw+len(g)])
+								continue
+							}
 							for _, v := range g {
 								s += v * row[iw]
 								iw += p.StrideW
@@ -213,4 +231,22 @@ func depthwiseBackwardWeight[T Float](p ConvParams, x, dy, dw []T) {
 			}
 		}
 	})
+}
+
+// convDot returns the dot product of a and b (len(b) >= len(a)) with four
+// accumulators, so the additions do not wait on each other.
+func convDot[T Float](a, b []T) T {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
