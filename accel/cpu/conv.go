@@ -1,0 +1,396 @@
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// ConvParams describes a batched 2-D convolution: an input of shape
+// [N, C, H, W] and a weight of shape [OC, C/Groups, KH, KW] give an output
+// of shape [N, OC, OutH, OutW], all contiguous and row-major. A 1-D
+// convolution is the case H = KH = OutH = 1.
+//
+// Output pixel (oh, ow) reads, through kernel tap (kh, kw), input row
+// oh*StrideH - PadH + kh*DilH and column ow*StrideW - PadW + kw*DilW;
+// positions outside the input read zero. PadH and PadW are the padding
+// before the first row and column; the padding after the last one is implied
+// by OutH and OutW (see ConvOutSize), which is how asymmetric padding such
+// as PyTorch's padding="same" with an even kernel is expressed.
+//
+// Channels are split into Groups groups: output channels
+// [g*OC/Groups, (g+1)*OC/Groups) read input channels
+// [g*C/Groups, (g+1)*C/Groups). Groups == C > 1 is a depthwise convolution,
+// which runs a direct kernel instead of im2col and GEMM.
+type ConvParams struct {
+	N, C, H, W       int // batch, input channels, input height and width
+	OC               int // output channels
+	KH, KW           int // kernel height and width
+	StrideH, StrideW int
+	PadH, PadW       int // zero padding before the first row and column
+	DilH, DilW       int
+	Groups           int
+	OutH, OutW       int // output height and width
+}
+
+// ConvOutSize returns the output length along one dimension of a
+// convolution with input length in, kernel length k, the given stride,
+// padding before and after, and dilation: the number of kernel positions
+// that fit in the padded input (0 when none does).
+func ConvOutSize(in, k, stride, padBefore, padAfter, dil int) int {
+	span := in + padBefore + padAfter - dil*(k-1) - 1
+	if span < 0 || stride <= 0 {
+		return 0
+	}
+	return span/stride + 1
+}
+
+// Validate reports whether p describes a convolution the kernels can run:
+// positive sizes, strides and dilations, non-negative padding, and channel
+// counts divisible by Groups.
+func (p ConvParams) Validate() error {
+	switch {
+	case p.N < 0:
+		return fmt.Errorf("conv: negative batch size %d", p.N)
+	case p.C <= 0 || p.H <= 0 || p.W <= 0 || p.OC <= 0:
+		return fmt.Errorf("conv: input [%d %d %d] and %d output channels must be positive", p.C, p.H, p.W, p.OC)
+	case p.KH <= 0 || p.KW <= 0 || p.OutH <= 0 || p.OutW <= 0:
+		return fmt.Errorf("conv: kernel %dx%d and output %dx%d must be positive", p.KH, p.KW, p.OutH, p.OutW)
+	case p.StrideH <= 0 || p.StrideW <= 0 || p.DilH <= 0 || p.DilW <= 0:
+		return fmt.Errorf("conv: stride (%d, %d) and dilation (%d, %d) must be positive", p.StrideH, p.StrideW, p.DilH, p.DilW)
+	case p.PadH < 0 || p.PadW < 0:
+		return fmt.Errorf("conv: negative padding (%d, %d)", p.PadH, p.PadW)
+	case p.Groups <= 0 || p.C%p.Groups != 0 || p.OC%p.Groups != 0:
+		return fmt.Errorf("conv: groups %d must divide input channels %d and output channels %d", p.Groups, p.C, p.OC)
+	}
+	return nil
+}
+
+// checkLens panics when a buffer is shorter than p needs: nx, nw and ny are
+// the lengths of the input, weight and output buffers, nb that of the bias
+// (-1 when there is none) and nbWant the bias length p needs.
+func (p ConvParams) checkLens(op string, nx, nw, nb, nbWant, ny int) {
+	need := [...]struct {
+		name      string
+		got, want int
+	}{
+		{"input", nx, p.N * p.C * p.H * p.W},
+		{"weight", nw, p.OC * p.C / max(p.Groups, 1) * p.KH * p.KW},
+		{"output", ny, p.N * p.OC * p.OutH * p.OutW},
+		{"bias", nb, nbWant},
+	}
+	for _, n := range need {
+		if n.got >= 0 && n.got < n.want {
+			panic(fmt.Sprintf("%s: %s has %d elements, need %d", op, n.name, n.got, n.want))
+		}
+	}
+}
+
+// isDepthwise reports whether p is a depthwise convolution (one input
+// channel per group, several groups), which the direct kernels handle.
+func (p ConvParams) isDepthwise() bool { return p.Groups == p.C && p.Groups > 1 }
+
+// isPointwise reports whether p is a 1x1 convolution with stride 1 and no
+// padding, whose im2col matrix is the input itself.
+func (p ConvParams) isPointwise() bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadH == 0 && p.PadW == 0 && p.OutH == p.H && p.OutW == p.W
+}
+
+// WorkspaceSize returns the number of elements of scratch memory that
+// Conv2d, Conv2dBackwardData and Conv2dBackwardWeight use for p: one im2col
+// matrix of one group of one image, or 0 for pointwise and depthwise
+// convolutions. Passing a workspace of that size makes the kernels
+// allocation-free.
+func (p ConvParams) WorkspaceSize() int {
+	if p.isDepthwise() || p.isPointwise() {
+		return 0
+	}
+	return p.C / p.Groups * p.KH * p.KW * p.OutH * p.OutW
+}
+
+func convWorkspace[T Float](ws []T, n int) []T {
+	if len(ws) >= n {
+		return ws[:n]
+	}
+	return make([]T, n)
+}
+
+// convRange returns the range [lo, hi) of output positions o in [0, out)
+// for which o*stride + off lies in [0, in).
+func convRange(out, in, stride, off int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	last := in - 1 - off
+	if last >= 0 {
+		hi = last/stride + 1
+	}
+	hi = min(hi, out)
+	lo = min(lo, hi)
+	return lo, hi
+}
+
+// Im2col unfolds channels [0, c) of one image x (laid out [c, p.H, p.W])
+// into col, a [c*KH*KW, OutH*OutW] matrix: row (ci, kh, kw) holds, for
+// every output pixel, the input value that kernel tap reads (zero in the
+// padding).
+func Im2col[T Float](p ConvParams, c int, x, col []T) {
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	r := 0
+	for ci := range c {
+		xc := x[ci*hw : (ci+1)*hw]
+		for kh := range p.KH {
+			offH := kh*p.DilH - p.PadH
+			ohLo, ohHi := convRange(p.OutH, p.H, p.StrideH, offH)
+			for kw := range p.KW {
+				offW := kw*p.DilW - p.PadW
+				owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
+				row := col[r*ohw : (r+1)*ohw]
+				r++
+				clear(row[:ohLo*p.OutW])
+				clear(row[ohHi*p.OutW:])
+				for oh := ohLo; oh < ohHi; oh++ {
+					dst := row[oh*p.OutW : (oh+1)*p.OutW]
+					ih := oh*p.StrideH + offH
+					src := xc[ih*p.W : (ih+1)*p.W]
+					clear(dst[:owLo])
+					clear(dst[owHi:])
+					if owLo >= owHi {
+						continue
+					}
+					if p.StrideW == 1 {
+						copy(dst[owLo:owHi], src[owLo+offW:owHi+offW])
+						continue
+					}
+					iw := owLo*p.StrideW + offW
+					for ow := owLo; ow < owHi; ow++ {
+						dst[ow] = src[iw]
+						iw += p.StrideW
+					}
+				}
+			}
+		}
+	}
+}
+
+// Col2im is the adjoint of Im2col: it adds every entry of col, a
+// [c*KH*KW, OutH*OutW] matrix, to the input position of channels [0, c) of
+// x (laid out [c, p.H, p.W]) that the entry's kernel tap reads. Entries
+// that fall in the padding are dropped. x is accumulated into, not
+// overwritten.
+func Col2im[T Float](p ConvParams, c int, col, x []T) {
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	r := 0
+	for ci := range c {
+		xc := x[ci*hw : (ci+1)*hw]
+		for kh := range p.KH {
+			offH := kh*p.DilH - p.PadH
+			ohLo, ohHi := convRange(p.OutH, p.H, p.StrideH, offH)
+			for kw := range p.KW {
+				offW := kw*p.DilW - p.PadW
+				owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
+				row := col[r*ohw : (r+1)*ohw]
+				r++
+				if owLo >= owHi {
+					continue
+				}
+				for oh := ohLo; oh < ohHi; oh++ {
+					src := row[oh*p.OutW+owLo : oh*p.OutW+owHi]
+					ih := oh*p.StrideH + offH
+					dst := xc[ih*p.W : (ih+1)*p.W]
+					if p.StrideW == 1 {
+						d := dst[owLo+offW : owHi+offW]
+						for i, v := range src {
+							d[i] += v
+						}
+						continue
+					}
+					iw := owLo*p.StrideW + offW
+					for _, v := range src {
+						dst[iw] += v
+						iw += p.StrideW
+					}
+				}
+			}
+		}
+	}
+}
+
+// convGemm calls Sgemm or Dgemm for the element type.
+func convGemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	switch av := any(a).(type) {
+	case []float32:
+		Sgemm(transA, transB, m, n, k, 1, av, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		Dgemm(transA, transB, m, n, k, 1, av, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	default:
+		GemmRef(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+// fillRows sets each of the len(vals) rows of n elements of dst to the
+// row's value.
+func fillRows[T Float](dst []T, vals []T, n int) {
+	for i, v := range vals {
+		row := dst[i*n : (i+1)*n]
+		for j := range row {
+			row[j] = v
+		}
+	}
+}
+
+func lenOrNeg[T any](s []T) int {
+	if s == nil {
+		return -1
+	}
+	return len(s)
+}
+
+// Conv2d computes the convolution p describes: y = conv(x, w) + bias, with
+// x of shape [N, C, H, W], w of shape [OC, C/Groups, KH, KW], bias of
+// length OC or nil, and y of shape [N, OC, OutH, OutW] (overwritten). The
+// bias is written into y before the GEMM accumulates onto it, so it costs no
+// extra pass. ws is scratch memory of at least p.WorkspaceSize() elements,
+// or nil to allocate. General convolutions unfold each image and group with
+// Im2col and multiply by the weight with a GEMM; 1x1 stride-1 unpadded
+// convolutions multiply the input directly; depthwise convolutions
+// (Groups == C > 1) use a direct kernel.
+func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
+	p.checkLens("cpu.Conv2d", len(x), len(w), lenOrNeg(bias), p.OC, len(y))
+	if p.isDepthwise() {
+		depthwiseForward(p, x, w, bias, y)
+		return
+	}
+	g := p.Groups
+	cg, ocg := p.C/g, p.OC/g
+	k := cg * p.KH * p.KW
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	pw := p.isPointwise()
+	if !pw {
+		ws = convWorkspace(ws, k*ohw)
+	}
+	for n := range p.N {
+		for gi := range g {
+			xg := x[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
+			yg := y[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
+			var beta T
+			if bias != nil {
+				fillRows(yg, bias[gi*ocg:(gi+1)*ocg], ohw)
+				beta = 1
+			}
+			col := xg
+			if !pw {
+				Im2col(p, cg, xg, ws)
+				col = ws
+			}
+			convGemm(false, false, ocg, ohw, k, w[gi*ocg*k:(gi+1)*ocg*k], k, col, ohw, beta, yg, ohw)
+		}
+	}
+}
+
+// Conv2dBackwardData computes the gradient of Conv2d's output with respect
+// to its input: dx = conv^T(dy, w) + bias, where dy has the output's shape
+// [N, OC, OutH, OutW], dx the input's shape [N, C, H, W] (overwritten) and
+// bias, of length C, may be nil. It is also the transposed convolution
+// (PyTorch's conv_transpose2d) of dy with weight w, whose output is dx.
+// ws is as for Conv2d.
+func Conv2dBackwardData[T Float](p ConvParams, dy, w, bias, dx, ws []T) {
+	p.checkLens("cpu.Conv2dBackwardData", len(dx), len(w), lenOrNeg(bias), p.C, len(dy))
+	if p.isDepthwise() {
+		depthwiseBackwardData(p, dy, w, bias, dx)
+		return
+	}
+	g := p.Groups
+	cg, ocg := p.C/g, p.OC/g
+	k := cg * p.KH * p.KW
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	pw := p.isPointwise()
+	if !pw {
+		ws = convWorkspace(ws, k*ohw)
+	}
+	for n := range p.N {
+		for gi := range g {
+			dxg := dx[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
+			dyg := dy[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
+			wg := w[gi*ocg*k : (gi+1)*ocg*k]
+			var beta T
+			if bias != nil {
+				fillRows(dxg, bias[gi*cg:(gi+1)*cg], hw)
+				beta = 1
+			}
+			if pw {
+				convGemm(true, false, cg, hw, ocg, wg, k, dyg, ohw, beta, dxg, hw)
+				continue
+			}
+			convGemm(true, false, k, ohw, ocg, wg, k, dyg, ohw, 0, ws, ohw)
+			if bias == nil {
+				clear(dxg)
+			}
+			Col2im(p, cg, ws, dxg)
+		}
+	}
+}
+
+// Conv2dBackwardWeight computes the gradient of Conv2d's output with
+// respect to its weight, summed over the batch: dw (shape
+// [OC, C/Groups, KH, KW], overwritten) from the input x and the output
+// gradient dy. ws is as for Conv2d.
+func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
+	p.checkLens("cpu.Conv2dBackwardWeight", len(x), len(dw), -1, 0, len(dy))
+	if p.isDepthwise() {
+		depthwiseBackwardWeight(p, x, dy, dw)
+		return
+	}
+	g := p.Groups
+	cg, ocg := p.C/g, p.OC/g
+	k := cg * p.KH * p.KW
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	dw = dw[:p.OC*k]
+	if p.N == 0 {
+		clear(dw)
+		return
+	}
+	pw := p.isPointwise()
+	if !pw {
+		ws = convWorkspace(ws, k*ohw)
+	}
+	for n := range p.N {
+		var beta T
+		if n > 0 {
+			beta = 1
+		}
+		for gi := range g {
+			xg := x[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
+			dyg := dy[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
+			col := xg
+			if !pw {
+				Im2col(p, cg, xg, ws)
+				col = ws
+			}
+			convGemm(false, true, ocg, k, ohw, dyg, ohw, col, ohw, beta, dw[gi*ocg*k:(gi+1)*ocg*k], k)
+		}
+	}
+}
+
+// convParallel runs f over [0, n) split into contiguous chunks, one per
+// worker up to GOMAXPROCS, when the work (n items of about cost
+// multiply-adds each) is large enough to pay for the goroutines.
+func convParallel(n, cost int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 || n*cost < 1<<16 {
+		f(0, n)
+		return
+	}
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,252 @@
+package cpu
+
+// Direct kernels for depthwise convolution (Groups == C): output channel oc
+// reads only input channel oc/M, where M = OC/C is the channel multiplier,
+// through its own KH×KW kernel. im2col would copy the input KH*KW times for
+// a GEMM with a single row per group, so these loop over the planes
+// directly. The interior of each output plane, where every tap is inside
+// the input, runs without bounds checks (unrolled for 3x3 kernels); the
+// border evaluates each pixel with checks.
+
+// depthwiseForward computes y = conv(x, w) + bias for a depthwise p.
+func depthwiseForward[T Float](p ConvParams, x, w, bias, y []T) {
+	m := p.OC / p.C
+	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
+	convParallel(p.N*p.OC, ohw*kk, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			n, oc := pl/p.OC, pl%p.OC
+			c := oc / m
+			var b T
+			if bias != nil {
+				b = bias[oc]
+			}
+			depthwisePlane(p, x[(n*p.C+c)*hw:(n*p.C+c+1)*hw], w[oc*kk:(oc+1)*kk], b, y[pl*ohw:(pl+1)*ohw])
+		}
+	})
+}
+
+// depthwiseInterior returns the output positions [lo, hi) along one
+// dimension whose taps off, off+dil, ..., off+(k-1)*dil (plus o*stride) all
+// lie inside [0, in).
+func depthwiseInterior(out, in, stride, off, span int) (lo, hi int) {
+	lo, _ = convRange(out, in, stride, off)
+	_, hi = convRange(out, in, stride, off+span)
+	return lo, max(lo, hi)
+}
+
+// depthwisePlane convolves one input plane x ([H, W]) with one kernel w
+// ([KH, KW]) into one output plane y ([OutH, OutW]), adding b.
+func depthwisePlane[T Float](p ConvParams, x, w []T, b T, y []T) {
+	ohLo, ohHi := depthwiseInterior(p.OutH, p.H, p.StrideH, -p.PadH, (p.KH-1)*p.DilH)
+	owLo, owHi := depthwiseInterior(p.OutW, p.W, p.StrideW, -p.PadW, (p.KW-1)*p.DilW)
+	for oh := range p.OutH {
+		yr := y[oh*p.OutW : (oh+1)*p.OutW]
+		if oh < ohLo || oh >= ohHi || owLo >= owHi {
+			for ow := range yr {
+				yr[ow] = depthwisePixel(p, x, w, b, oh, ow)
+			}
+			continue
+		}
+		for ow := 0; ow < owLo; ow++ {
+			yr[ow] = depthwisePixel(p, x, w, b, oh, ow)
+		}
+		for ow := owHi; ow < p.OutW; ow++ {
+			yr[ow] = depthwisePixel(p, x, w, b, oh, ow)
+		}
+		ih := oh*p.StrideH - p.PadH
+		iw := owLo*p.StrideW - p.PadW
+		seg := yr[owLo:owHi]
+		if p.KH == 3 && p.KW == 3 {
+			r0 := x[ih*p.W : (ih+1)*p.W]
+			r1 := x[(ih+p.DilH)*p.W : (ih+p.DilH+1)*p.W]
+			r2 := x[(ih+2*p.DilH)*p.W : (ih+2*p.DilH+1)*p.W]
+			if p.StrideW == 1 && p.DilW == 1 {
+				depthwiseRow3x3s1(seg, r0[iw:], r1[iw:], r2[iw:], w, b)
+			} else {
+				depthwiseRow3x3(seg, r0, r1, r2, w, b, iw, p.StrideW, p.DilW)
+			}
+			continue
+		}
+		for i := range seg {
+			s := b
+			for kh := range p.KH {
+				row := x[(ih+kh*p.DilH)*p.W:]
+				wr := w[kh*p.KW : (kh+1)*p.KW]
+				for kw, wv := range wr {
+					s += wv * row[iw+kw*p.DilW]
+				}
+			}
+			seg[i] = s
+			iw += p.StrideW
+		}
+	}
+}
+
+// depthwiseRow3x3s1 computes one interior output row segment of a 3x3,
+// stride-1, dilation-1 depthwise convolution; r0, r1 and r2 start at the
+// first input column the segment reads.
+func depthwiseRow3x3s1[T Float](y, r0, r1, r2, w []T, b T) {
+	n := len(y)
+	r0, r1, r2 = r0[:n+2], r1[:n+2], r2[:n+2]
+	w = w[:9]
+	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
+	// Slide a 3x3 window along the rows, loading one new column per step.
+	a0, a1 := r0[0], r0[1]
+	c0, c1 := r1[0], r1[1]
+	e0, e1 := r2[0], r2[1]
+	for i := range y {
+		a2, c2, e2 := r0[i+2], r1[i+2], r2[i+2]
+		y[i] = b + w0*a0 + w1*a1 + w2*a2 +
+			w3*c0 + w4*c1 + w5*c2 +
+			w6*e0 + w7*e1 + w8*e2
+		a0, a1 = a1, a2
+		c0, c1 = c1, c2
+		e0, e1 = e1, e2
+	}
+}
+
+// depthwiseRow3x3 is depthwiseRow3x3s1 for any stride and dilation: output
+// i of the segment reads columns iw + i*stride + {0, dil, 2*dil}.
+func depthwiseRow3x3[T Float](y, r0, r1, r2, w []T, b T, iw, stride, dil int) {
+	w = w[:9]
+	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
+	for i := range y {
+		j0, j1, j2 := iw, iw+dil, iw+2*dil
+		y[i] = b + w0*r0[j0] + w1*r0[j1] + w2*r0[j2] +
+			w3*r1[j0] + w4*r1[j1] + w5*r1[j2] +
+			w6*r2[j0] + w7*r2[j1] + w8*r2[j2]
+		iw += stride
+	}
+}
+
+// depthwisePixel computes one output pixel with bounds checks.
+func depthwisePixel[T Float](p ConvParams, x, w []T, b T, oh, ow int) T {
+	s := b
+	for kh := range p.KH {
+		ih := oh*p.StrideH - p.PadH + kh*p.DilH
+		if ih < 0 || ih >= p.H {
+			continue
+		}
+		row := x[ih*p.W : (ih+1)*p.W]
+		for kw := range p.KW {
+			iw := ow*p.StrideW - p.PadW + kw*p.DilW
+			if iw < 0 || iw >= p.W {
+				continue
+			}
+			s += w[kh*p.KW+kw] * row[iw]
+		}
+	}
+	return s
+}
+
+// depthwiseBackwardData computes dx = conv^T(dy, w) + bias for a
+// depthwise p: each input plane gathers from its M output planes.
+func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
+	m := p.OC / p.C
+	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
+	convParallel(p.N*p.C, m*ohw*kk, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/p.C, pl%p.C
+			dxp := dx[pl*hw : (pl+1)*hw]
+			var b T
+			if bias != nil {
+				b = bias[c]
+			}
+			for i := range dxp {
+				dxp[i] = b
+			}
+			for j := range m {
+				oc := c*m + j
+				dyp := dy[(n*p.OC+oc)*ohw : (n*p.OC+oc+1)*ohw]
+				wk := w[oc*kk : (oc+1)*kk]
+				for kh := range p.KH {
+					offH := kh*p.DilH - p.PadH
+					ohLo, ohHi := convRange(p.OutH, p.H, p.StrideH, offH)
+					for kw := range p.KW {
+						offW := kw*p.DilW - p.PadW
+						owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
+						if owLo >= owHi {
+							continue
+						}
+						wv := wk[kh*p.KW+kw]
+						for oh := ohLo; oh < ohHi; oh++ {
+							src := dyp[oh*p.OutW+owLo : oh*p.OutW+owHi]
+							ih := oh*p.StrideH + offH
+							dst := dxp[ih*p.W : (ih+1)*p.W]
+							iw := owLo*p.StrideW + offW
+							if p.StrideW == 1 {
+								d := dst[iw : iw+len(src)]
+								for i, v := range src {
+									d[i] += wv * v
+								}
+								continue
+							}
+							for _, v := range src {
+								dst[iw] += wv * v
+								iw += p.StrideW
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// depthwiseBackwardWeight computes dw, the gradient of a depthwise
+// convolution's weight, summed over the batch.
+func depthwiseBackwardWeight[T Float](p ConvParams, x, dy, dw []T) {
+	m := p.OC / p.C
+	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
+	convParallel(p.OC, p.N*ohw*kk, func(lo, hi int) {
+		for oc := lo; oc < hi; oc++ {
+			c := oc / m
+			for kh := range p.KH {
+				offH := kh*p.DilH - p.PadH
+				ohLo, ohHi := convRange(p.OutH, p.H, p.StrideH, offH)
+				for kw := range p.KW {
+					offW := kw*p.DilW - p.PadW
+					owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
+					var s T
+					for n := 0; n < p.N && owLo < owHi; n++ {
+						xp := x[(n*p.C+c)*hw : (n*p.C+c+1)*hw]
+						dyp := dy[(n*p.OC+oc)*ohw : (n*p.OC+oc+1)*ohw]
+						for oh := ohLo; oh < ohHi; oh++ {
+							g := dyp[oh*p.OutW+owLo : oh*p.OutW+owHi]
+							ih := oh*p.StrideH + offH
+							row := xp[ih*p.W : (ih+1)*p.W]
+							iw := owLo*p.StrideW + offW
+							if p.StrideW == 1 {
+								s += convDot(g, row[iw:iw+len(g)])
+								continue
+							}
+							for _, v := range g {
+								s += v * row[iw]
+								iw += p.StrideW
+							}
+						}
+					}
+					dw[oc*kk+kh*p.KW+kw] = s
+				}
+			}
+		}
+	})
+}
+
+// convDot returns the dot product of a and b (len(b) >= len(a)) with four
+// accumulators, so the additions do not wait on each other.
+func convDot[T Float](a, b []T) T {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
