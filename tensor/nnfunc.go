@@ -93,8 +93,7 @@ func Embedding(indices, weight *Tensor, paddingIdx int) *Tensor {
 			func(d, s []float64) { nnfScatterRows(d, s, id, dim, paddingIdx) }),
 		adj: gather(paddingIdx),
 	}
-	fwd := &nnfLinear{op: op, in: weight.shape, out: shape, fwd: gather(-1)}
-	return fwd.run(op, weight, shape, fwd.fwd, back.apply)
+	return nnfRun(op, weight, shape, gather(-1), back.apply)
 }
 
 // nnfGatherRows copies row id[k] of src into row k of dst (rows of dim
@@ -143,7 +142,13 @@ type InterpolateOptions struct {
 // F.interpolate with mode "nearest" or "bilinear" in PyTorch 1.13. With a
 // scale factor the output size is floor(in*scale) and, unless
 // RecomputeScaleFactor is set, source positions are computed from 1/scale;
-// with a size they use in/out.
+// with a size they use in/out. Source positions and weights follow
+// PyTorch's contiguous (channels-first) kernels bit for bit (see
+// cpu.NearestIndices and cpu.LinearWeights). Two PyTorch quirks are not
+// copied: its channels-last kernel, which it also uses for one-channel
+// inputs, and its nearest backward both copy when out == in and read i/2
+// when out == 2*in even when the scale factor says otherwise; Ember's
+// gradient is always that of its forward.
 func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
 	const op = "interpolate"
 	if len(x.shape) != 4 {

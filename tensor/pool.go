@@ -92,7 +92,9 @@ type nnfLinear struct {
 	fwd, adj  func(dst, src any) // dst is zeroed and contiguous
 }
 
-func (l *nnfLinear) run(op string, x *Tensor, shape []int, k func(dst, src any), back func(*Tensor) *Tensor) *Tensor {
+// nnfRun applies the kernel k to x, giving a tensor of shape, and records
+// back as its backward.
+func nnfRun(op string, x *Tensor, shape []int, k func(dst, src any), back func(*Tensor) *Tensor) *Tensor {
 	xc := nnfFloatInput(op, x)
 	out := newTensor(xc.dtype, shape)
 	k(nnfData(out), nnfData(xc))
@@ -101,10 +103,10 @@ func (l *nnfLinear) run(op string, x *Tensor, shape []int, k func(dst, src any),
 }
 
 // apply maps x (of shape in) to a tensor of shape out.
-func (l *nnfLinear) apply(x *Tensor) *Tensor { return l.run(l.op, x, l.out, l.fwd, l.applyAdj) }
+func (l *nnfLinear) apply(x *Tensor) *Tensor { return nnfRun(l.op, x, l.out, l.fwd, l.applyAdj) }
 
 // applyAdj maps g (of shape out) to a tensor of shape in.
-func (l *nnfLinear) applyAdj(g *Tensor) *Tensor { return l.run(l.adjOp, g, l.in, l.adj, l.apply) }
+func (l *nnfLinear) applyAdj(g *Tensor) *Tensor { return nnfRun(l.adjOp, g, l.in, l.adj, l.apply) }
 
 // nnfPoolInput checks that x is a non-empty 3-D or 4-D (batched) input and
 // returns its number of planes, height and width.
