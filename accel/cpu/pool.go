@@ -1,0 +1,264 @@
+package cpu
+
+import "math"
+
+// Pool2d describes a 2-D pooling window sliding over planes of H×W
+// elements and producing planes of OH×OW: kernel KH×KW, stride SH×SW,
+// zero-based padding PH×PW on both sides and dilation DH×DW (1 means
+// none). Planes are contiguous and consecutive (a [P, H, W] buffer, P being
+// batch times channels).
+type Pool2d struct {
+	H, W, OH, OW int
+	KH, KW       int
+	SH, SW       int
+	PH, PW       int
+	DH, DW       int
+}
+
+// PoolOutSize returns the number of windows of size k with stride s,
+// padding p and dilation d over n elements, as PyTorch's
+// pooling_output_shape: with ceilMode a last partial window is kept unless
+// it would start inside the right padding.
+func PoolOutSize(n, k, s, p, d int, ceilMode bool) int {
+	num := n + 2*p - d*(k-1) - 1
+	if ceilMode {
+		num += s - 1
+	}
+	out := floorDiv(num, s) + 1
+	if ceilMode && (out-1)*s >= n+p {
+		out--
+	}
+	return out
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// MaxPool2d writes the maximum of every window into dst ([P, OH, OW]) and
+// its position h*W+w within the input plane into idx. Padding never wins
+// (it acts as -inf); a NaN wins over every number, as in PyTorch. A window
+// that holds no input element (possible only with dilation) yields -inf and
+// an index outside the plane, which MaxPool2dBackward ignores.
+func MaxPool2d[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	negInf := T(math.Inf(-1))
+	for p := range planes {
+		s := src[p*hw : (p+1)*hw]
+		d := dst[p*ohw : (p+1)*ohw]
+		ix := idx[p*ohw : (p+1)*ohw]
+		for oh := range g.OH {
+			h0 := oh*g.SH - g.PH
+			h1 := min(h0+(g.KH-1)*g.DH+1, g.H)
+			for h0 < 0 {
+				h0 += g.DH
+			}
+			for ow := range g.OW {
+				w0 := ow*g.SW - g.PW
+				w1 := min(w0+(g.KW-1)*g.DW+1, g.W)
+				for w0 < 0 {
+					w0 += g.DW
+				}
+				best, bi := negInf, h0*g.W+w0
+				for h := h0; h < h1; h += g.DH {
+					row := s[h*g.W:]
+					for w := w0; w < w1; w += g.DW {
+						if v := row[w]; v > best || v != v {
+							best, bi = v, h*g.W+w
+						}
+					}
+				}
+				d[oh*g.OW+ow] = best
+				ix[oh*g.OW+ow] = int64(bi)
+			}
+		}
+	}
+}
+
+// ScatterAddPlanes adds src[p, o] into dst[p, idx[p, o]] for each of planes
+// pairs of planes (dst planes of inSize elements, src and idx planes of
+// outSize). It is the backward of MaxPool2d and of the adaptive max pool;
+// indices outside [0, inSize) are skipped.
+func ScatterAddPlanes[T Float](dst []T, inSize int, src []T, idx []int64, outSize, planes int) {
+	for p := range planes {
+		d := dst[p*inSize : (p+1)*inSize]
+		s := src[p*outSize : (p+1)*outSize]
+		ix := idx[p*outSize : (p+1)*outSize]
+		for o, i := range ix {
+			if i >= 0 && int(i) < inSize {
+				d[i] += s[o]
+			}
+		}
+	}
+}
+
+// GatherPlanes writes src[p, idx[p, o]] into dst[p, o] (zero for an index
+// outside [0, inSize)): the adjoint of ScatterAddPlanes.
+func GatherPlanes[T Float](dst []T, outSize int, src []T, idx []int64, inSize, planes int) {
+	for p := range planes {
+		d := dst[p*outSize : (p+1)*outSize]
+		s := src[p*inSize : (p+1)*inSize]
+		ix := idx[p*outSize : (p+1)*outSize]
+		for o, i := range ix {
+			if i >= 0 && int(i) < inSize {
+				d[o] = s[i]
+			} else {
+				d[o] = 0
+			}
+		}
+	}
+}
+
+// avgWindow returns the clipped window [h0, h1) x [w0, w1) of output
+// (oh, ow) and the divisor PyTorch's avg_pool2d uses for it.
+func (g *Pool2d) avgWindow(oh, ow int, countIncludePad bool, divisor int) (h0, h1, w0, w1 int, div float64) {
+	h0 = oh*g.SH - g.PH
+	w0 = ow*g.SW - g.PW
+	h1 = min(h0+g.KH, g.H+g.PH)
+	w1 = min(w0+g.KW, g.W+g.PW)
+	size := (h1 - h0) * (w1 - w0)
+	h0, w0 = max(h0, 0), max(w0, 0)
+	h1, w1 = min(h1, g.H), min(w1, g.W)
+	switch {
+	case divisor != 0:
+		div = float64(divisor)
+	case countIncludePad:
+		div = float64(size)
+	default:
+		div = float64((h1 - h0) * (w1 - w0))
+	}
+	return
+}
+
+// AvgPool2d writes the average of every window into dst ([P, OH, OW]), as
+// PyTorch's avg_pool2d (dilation is not used). With countIncludePad the
+// padded positions inside the padded input count in the divisor; a non-zero
+// divisor replaces the count. A window outside the input yields 0.
+func AvgPool2d[T Float](dst, src []T, planes int, g Pool2d, countIncludePad bool, divisor int) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	for p := range planes {
+		s := src[p*hw : (p+1)*hw]
+		d := dst[p*ohw : (p+1)*ohw]
+		for oh := range g.OH {
+			for ow := range g.OW {
+				h0, h1, w0, w1, div := g.avgWindow(oh, ow, countIncludePad, divisor)
+				if h0 >= h1 || w0 >= w1 {
+					d[oh*g.OW+ow] = 0
+					continue
+				}
+				var sum float64
+				for h := h0; h < h1; h++ {
+					for _, v := range s[h*g.W+w0 : h*g.W+w1] {
+						sum += float64(v)
+					}
+				}
+				d[oh*g.OW+ow] = T(sum / div)
+			}
+		}
+	}
+}
+
+// AvgPool2dBackward adds the gradient of AvgPool2d for the output gradient
+// gy ([P, OH, OW]) into dx ([P, H, W]).
+func AvgPool2dBackward[T Float](dx, gy []T, planes int, g Pool2d, countIncludePad bool, divisor int) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	for p := range planes {
+		d := dx[p*hw : (p+1)*hw]
+		s := gy[p*ohw : (p+1)*ohw]
+		for oh := range g.OH {
+			for ow := range g.OW {
+				h0, h1, w0, w1, div := g.avgWindow(oh, ow, countIncludePad, divisor)
+				v := T(float64(s[oh*g.OW+ow]) / div)
+				for h := h0; h < h1; h++ {
+					row := d[h*g.W+w0 : h*g.W+max(w1, w0)]
+					for i := range row {
+						row[i] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// AdaptiveStart and AdaptiveEnd give the input range [start, end) that
+// output o of an adaptive pool from in to out elements covers:
+// floor(o*in/out) and ceil((o+1)*in/out), as PyTorch.
+func AdaptiveStart(o, in, out int) int { return o * in / out }
+
+// AdaptiveEnd is the exclusive end of output o's range; see AdaptiveStart.
+func AdaptiveEnd(o, in, out int) int { return ((o+1)*in + out - 1) / out }
+
+// AdaptiveAvgPool2d averages planes of H×W into planes of OH×OW with
+// PyTorch's adaptive windows.
+func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
+	for p := range planes {
+		s := src[p*H*W : (p+1)*H*W]
+		d := dst[p*OH*OW : (p+1)*OH*OW]
+		for oh := range OH {
+			h0, h1 := AdaptiveStart(oh, H, OH), AdaptiveEnd(oh, H, OH)
+			for ow := range OW {
+				w0, w1 := AdaptiveStart(ow, W, OW), AdaptiveEnd(ow, W, OW)
+				var sum float64
+				for h := h0; h < h1; h++ {
+					for _, v := range s[h*W+w0 : h*W+w1] {
+						sum += float64(v)
+					}
+				}
+				d[oh*OW+ow] = T(sum / float64((h1-h0)*(w1-w0)))
+			}
+		}
+	}
+}
+
+// AdaptiveAvgPool2dBackward adds the gradient of AdaptiveAvgPool2d for the
+// output gradient gy into dx.
+func AdaptiveAvgPool2dBackward[T Float](dx, gy []T, planes, H, W, OH, OW int) {
+	for p := range planes {
+		d := dx[p*H*W : (p+1)*H*W]
+		s := gy[p*OH*OW : (p+1)*OH*OW]
+		for oh := range OH {
+			h0, h1 := AdaptiveStart(oh, H, OH), AdaptiveEnd(oh, H, OH)
+			for ow := range OW {
+				w0, w1 := AdaptiveStart(ow, W, OW), AdaptiveEnd(ow, W, OW)
+				v := T(float64(s[oh*OW+ow]) / float64((h1-h0)*(w1-w0)))
+				for h := h0; h < h1; h++ {
+					row := d[h*W+w0 : h*W+w1]
+					for i := range row {
+						row[i] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// AdaptiveMaxPool2d writes the maximum of every adaptive window and its
+// position h*W+w in the input plane, NaN winning as in MaxPool2d.
+func AdaptiveMaxPool2d[T Float](dst []T, idx []int64, src []T, planes, H, W, OH, OW int) {
+	negInf := T(math.Inf(-1))
+	for p := range planes {
+		s := src[p*H*W : (p+1)*H*W]
+		d := dst[p*OH*OW : (p+1)*OH*OW]
+		ix := idx[p*OH*OW : (p+1)*OH*OW]
+		for oh := range OH {
+			h0, h1 := AdaptiveStart(oh, H, OH), AdaptiveEnd(oh, H, OH)
+			for ow := range OW {
+				w0, w1 := AdaptiveStart(ow, W, OW), AdaptiveEnd(ow, W, OW)
+				best, bi := negInf, h0*W+w0
+				for h := h0; h < h1; h++ {
+					for w := w0; w < w1; w++ {
+						if v := s[h*W+w]; v > best || v != v {
+							best, bi = v, h*W+w
+						}
+					}
+				}
+				d[oh*OW+ow] = best
+				ix[oh*OW+ow] = int64(bi)
+			}
+		}
+	}
+}
