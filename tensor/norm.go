@@ -161,7 +161,7 @@ func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) *Ten
 	return nnfNormRows(op, x, weight, bias, eps, nb*numGroups, cg*s, numGroups, s, spec)
 }
 
-// nnfNormRows runs cpu.NormRows (see there for groups and span) and records
+// nnfNormRows runs cpu.NormalizeRows (see there for groups and span) and records
 // its backward.
 func nnfNormRows(op string, x, weight, bias *Tensor, eps float64, rows, n, groups, span int, spec nnfNormSpec) *Tensor {
 	xc := nnfFloatInput(op, x)
@@ -169,9 +169,9 @@ func nnfNormRows(op string, x, weight, bias *Tensor, eps float64, rows, n, group
 	mean, rstd := make([]float64, rows), make([]float64, rows)
 	switch d := nnfData(out).(type) {
 	case []float32:
-		cpu.NormRows(d, nnfData(xc).([]float32), rows, n, eps, nnfParam[float32](weight), nnfParam[float32](bias), groups, span, mean, rstd)
+		cpu.NormalizeRows(d, nnfData(xc).([]float32), rows, n, eps, nnfParam[float32](weight), nnfParam[float32](bias), groups, span, mean, rstd)
 	case []float64:
-		cpu.NormRows(d, nnfData(xc).([]float64), rows, n, eps, nnfParam[float64](weight), nnfParam[float64](bias), groups, span, mean, rstd)
+		cpu.NormalizeRows(d, nnfData(xc).([]float64), rows, n, eps, nnfParam[float64](weight), nnfParam[float64](bias), groups, span, mean, rstd)
 	}
 	out = castTo(out, x.dtype)
 	return record(op, out, []*Tensor{x, weight, bias}, func(g *Tensor) []*Tensor {
@@ -189,9 +189,9 @@ func nnfNormRows(op string, x, weight, bias *Tensor, eps float64, rows, n, group
 		}
 		switch gd := nnfData(gc).(type) {
 		case []float32:
-			cpu.NormRowsBackward(nnfBuf[float32](dx), dw, db, gd, nnfData(xc).([]float32), nnfParam[float32](weight), rows, n, groups, span, mean, rstd)
+			cpu.NormalizeRowsBackward(nnfBuf[float32](dx), dw, db, gd, nnfData(xc).([]float32), nnfParam[float32](weight), rows, n, groups, span, mean, rstd)
 		case []float64:
-			cpu.NormRowsBackward(nnfBuf[float64](dx), dw, db, gd, nnfData(xc).([]float64), nnfParam[float64](weight), rows, n, groups, span, mean, rstd)
+			cpu.NormalizeRowsBackward(nnfBuf[float64](dx), dw, db, gd, nnfData(xc).([]float64), nnfParam[float64](weight), rows, n, groups, span, mean, rstd)
 		}
 		return []*Tensor{dx, nnfFromF64(dw, weight), nnfFromF64(db, bias)}
 	})

@@ -91,7 +91,7 @@ func BatchNormBackward[T Float](dx, dw, db, gy, x, w []T, mean, rstd []float64, 
 	}
 }
 
-// NormRows normalises each of rows rows of n contiguous elements by its own
+// NormalizeRows normalises each of rows rows of n contiguous elements by its own
 // mean and biased variance, y = (x-mean)*rstd*w[k] + b[k], and stores the
 // row statistics in mean and rstd (1/sqrt(var+eps)). This is layer norm
 // and group norm. The affine index of element j of row r is
@@ -99,7 +99,7 @@ func BatchNormBackward[T Float](dx, dw, db, gy, x, w []T, mean, rstd []float64, 
 // weight per element of the row); group norm has a row per (sample, group),
 // groups weights blocks and span = the spatial size (one weight per
 // channel). w and b may be nil (no scale, no shift).
-func NormRows[T Float](y, x []T, rows, n int, eps float64, w, b []T, groups, span int, mean, rstd []float64) {
+func NormalizeRows[T Float](y, x []T, rows, n int, eps float64, w, b []T, groups, span int, mean, rstd []float64) {
 	per := n / span
 	for r := range rows {
 		xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
@@ -130,11 +130,11 @@ func NormRows[T Float](y, x []T, rows, n int, eps float64, w, b []T, groups, spa
 	}
 }
 
-// NormRowsBackward computes the gradients of NormRows for the output
+// NormalizeRowsBackward computes the gradients of NormalizeRows for the output
 // gradient gy, given the statistics it stored. dx is overwritten; dw and db
 // (float64, so long sums stay accurate) are accumulated into; any may be nil
 // to skip it.
-func NormRowsBackward[T Float](dx []T, dw, db []float64, gy, x, w []T, rows, n, groups, span int, mean, rstd []float64) {
+func NormalizeRowsBackward[T Float](dx []T, dw, db []float64, gy, x, w []T, rows, n, groups, span int, mean, rstd []float64) {
 	per := n / span
 	for r := range rows {
 		xr, gr := x[r*n:(r+1)*n], gy[r*n:(r+1)*n]
