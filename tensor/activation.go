@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"math"
+
+	"github.com/emberml/ember/accel/cpu"
 )
 
 // This file holds the activation functions, with PyTorch's definitions,
@@ -19,15 +21,8 @@ func ewFloatOnly(f func(float64) float64) *unFuncs {
 	}
 }
 
-func ewReluT[T number](x T) T {
-	if x <= 0 { // NaN stays NaN
-		return 0
-	}
-	return x
-}
-
-var ewReluFns = &unFuncs{f32: ewReluT[float32], f64: ewReluT[float64], i64: ewReluT[int64],
-	i32: ewReluT[int32], i8: ewReluT[int8], u8: ewReluT[uint8]}
+var ewReluFns = &unFuncs{f32: cpu.ReLU[float32], f64: cpu.ReLU[float64], i64: cpu.ReLU[int64],
+	i32: cpu.ReLU[int32], i8: cpu.ReLU[int8], u8: cpu.ReLU[uint8]}
 
 // ReLU returns max(t, 0); NaN stays NaN. Integer tensors keep their dtype.
 // The gradient at 0 is 0, as in PyTorch.
@@ -78,12 +73,7 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 // LeakyReLU returns t where t > 0 and slope*t elsewhere (PyTorch's default
 // slope is 0.01). The gradient at 0 is slope.
 func (t *Tensor) LeakyReLU(slope float64) *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 {
-		if x > 0 {
-			return x
-		}
-		return x * slope
-	})
+	fs := ewFloatOnly(func(x float64) float64 { return cpu.LeakyReLU(x, slope) })
 	return ewUnary("leaky_relu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("leaky_relu", g, t,
 			func(g, x float64) float64 {
@@ -100,12 +90,7 @@ func (t *Tensor) LeakyReLU(slope float64) *Tensor {
 // default alpha is 1). The gradient at 0 is alpha (and NaN at NaN), as in
 // PyTorch.
 func (t *Tensor) ELU(alpha float64) *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 {
-		if x <= 0 {
-			return alpha * math.Expm1(x)
-		}
-		return x
-	})
+	fs := ewFloatOnly(func(x float64) float64 { return cpu.ELU(x, alpha) })
 	return ewUnary("elu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("elu", g, t,
 			func(g, x float64) float64 {
@@ -119,8 +104,8 @@ func (t *Tensor) ELU(alpha float64) *Tensor {
 }
 
 const (
-	ewSqrt2OverPi = math.Sqrt2 / math.SqrtPi // sqrt(2/pi)
-	ewGeluKappa   = 0.044715
+	ewSqrt2OverPi = cpu.GELUTanhBeta // sqrt(2/pi)
+	ewGeluKappa   = cpu.GELUTanhKappa
 	ewInvSqrt2Pi  = 1 / (math.Sqrt2 * math.SqrtPi)
 )
 
@@ -130,7 +115,7 @@ const (
 func (t *Tensor) GELU(approximate string) *Tensor {
 	switch approximate {
 	case "none":
-		fs := ewFloatOnly(func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) })
+		fs := ewFloatOnly(cpu.GELU)
 		return ewUnary("gelu", fs, t, func(g, out *Tensor) *Tensor {
 			return ewBackward("gelu", g, t,
 				func(g, x float64) float64 {
@@ -143,9 +128,7 @@ func (t *Tensor) GELU(approximate string) *Tensor {
 				})
 		})
 	case "tanh":
-		fs := ewFloatOnly(func(x float64) float64 {
-			return 0.5 * x * (1 + math.Tanh(ewSqrt2OverPi*(x+ewGeluKappa*x*x*x)))
-		})
+		fs := ewFloatOnly(cpu.GELUTanh)
 		return ewUnary("gelu", fs, t, func(g, out *Tensor) *Tensor {
 			return ewBackward("gelu", g, t,
 				func(g, x float64) float64 {
@@ -167,11 +150,11 @@ func (t *Tensor) GELU(approximate string) *Tensor {
 
 // SiLU returns t*sigmoid(t) (also called swish).
 func (t *Tensor) SiLU() *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 { return x / (1 + math.Exp(-x)) })
+	fs := ewFloatOnly(cpu.SiLU)
 	return ewUnary("silu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("silu", g, t,
 			func(g, x float64) float64 {
-				s := ewSigmoid(x)
+				s := cpu.Sigmoid(x)
 				return g * s * (1 + x*(1-s))
 			},
 			func() *Tensor {
@@ -184,7 +167,7 @@ func (t *Tensor) SiLU() *Tensor {
 // Hardswish returns t*relu6(t+3)/6. Its gradient follows PyTorch's
 // (vectorized) kernel: 0 below -3, t/3+0.5 on [-3, 3), 1 from 3 on.
 func (t *Tensor) Hardswish() *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 { return x * min(max(x+3, 0), 6) / 6 })
+	fs := ewFloatOnly(cpu.Hardswish)
 	return ewUnary("hardswish", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("hardswish", g, t,
 			func(g, x float64) float64 {
@@ -206,7 +189,7 @@ func (t *Tensor) Hardswish() *Tensor {
 // Hardsigmoid returns relu6(t+3)/6. The gradient is 1/6 strictly inside
 // (-3, 3) and 0 elsewhere.
 func (t *Tensor) Hardsigmoid() *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 { return min(max(x+3, 0), 6) / 6 })
+	fs := ewFloatOnly(cpu.Hardsigmoid)
 	return ewUnary("hardsigmoid", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("hardsigmoid", g, t,
 			func(g, x float64) float64 {
@@ -224,19 +207,14 @@ func (t *Tensor) Hardsigmoid() *Tensor {
 // Softplus returns log(1+exp(beta*t))/beta, or t itself where beta*t >
 // threshold (PyTorch's defaults are beta 1, threshold 20).
 func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 {
-		if x*beta > threshold {
-			return x
-		}
-		return math.Log1p(math.Exp(x*beta)) / beta
-	})
+	fs := ewFloatOnly(func(x float64) float64 { return cpu.Softplus(x, beta, threshold) })
 	return ewUnary("softplus", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("softplus", g, t,
 			func(g, x float64) float64 {
 				if x*beta > threshold {
 					return g
 				}
-				return g * ewSigmoid(x*beta)
+				return g * cpu.Sigmoid(x*beta)
 			},
 			func() *Tensor {
 				bx := t.MulScalar(beta)
@@ -247,12 +225,12 @@ func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
 
 // Mish returns t*tanh(softplus(t)), with softplus = log(1+exp(t)).
 func (t *Tensor) Mish() *Tensor {
-	fs := ewFloatOnly(func(x float64) float64 { return x * math.Tanh(math.Log1p(math.Exp(x))) })
+	fs := ewFloatOnly(cpu.Mish)
 	return ewUnary("mish", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("mish", g, t,
 			func(g, x float64) float64 {
 				tsp := math.Tanh(math.Log1p(math.Exp(x)))
-				return g * (tsp + x*ewSigmoid(x)*(1-tsp*tsp))
+				return g * (tsp + x*cpu.Sigmoid(x)*(1-tsp*tsp))
 			},
 			func() *Tensor {
 				tsp := t.Exp().Log1p().Tanh()

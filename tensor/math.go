@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"math"
+
+	"github.com/emberml/ember/accel/cpu"
 )
 
 // This file holds the elementwise math ops: unary functions (Exp, Log,
@@ -102,20 +104,7 @@ func ewAbsInt[T int64 | int32 | int8](x T) T {
 	return x
 }
 
-func ewSignT[T number](x T) T {
-	var r T
-	if x > 0 {
-		r++
-	}
-	if x < 0 {
-		r--
-	}
-	return r
-}
-
 func ewSquareT[T number](x T) T { return x * x }
-
-func ewSigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 const ewTwoOverSqrtPi = 2 / math.SqrtPi
 
@@ -128,7 +117,7 @@ var (
 	ewSinFns        = floatUn(math.Sin)
 	ewCosFns        = floatUn(math.Cos)
 	ewTanhFns       = floatUn(math.Tanh)
-	ewSigmoidFns    = floatUn(ewSigmoid)
+	ewSigmoidFns    = floatUn(cpu.Sigmoid)
 	ewErfFns        = floatUn(math.Erf)
 	ewReciprocalFns = floatUn(func(x float64) float64 { return 1 / x })
 	ewFloorFns      = ewIdentity(math.Floor)
@@ -142,8 +131,8 @@ var (
 		i8:  ewAbsInt[int8],
 		u8:  func(x uint8) uint8 { return x },
 	}
-	ewSignFns = &unFuncs{f32: ewSignT[float32], f64: ewSignT[float64], i64: ewSignT[int64],
-		i32: ewSignT[int32], i8: ewSignT[int8], u8: ewSignT[uint8]}
+	ewSignFns = &unFuncs{f32: cpu.Sign[float32], f64: cpu.Sign[float64], i64: cpu.Sign[int64],
+		i32: cpu.Sign[int32], i8: cpu.Sign[int8], u8: cpu.Sign[uint8]}
 	ewSquareFns = &unFuncs{f32: ewSquareT[float32], f64: ewSquareT[float64], i64: ewSquareT[int64],
 		i32: ewSquareT[int32], i8: ewSquareT[int8], u8: ewSquareT[uint8]}
 )
@@ -288,7 +277,7 @@ func ewClampFns(lo, hi float64, hasLo, hasHi bool) *unFuncs {
 func ewClampK[T number](lo, hi T, hasLo, hasHi bool) func(T) T {
 	switch {
 	case hasLo && hasHi:
-		return func(x T) T { return min(max(x, lo), hi) }
+		return func(x T) T { return cpu.Clamp(x, lo, hi) }
 	case hasLo:
 		return func(x T) T { return max(x, lo) }
 	default:
@@ -384,87 +373,17 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 func ewMaxT[T number](a, b T) T { return max(a, b) }
 func ewMinT[T number](a, b T) T { return min(a, b) }
 
-// ewPowInt is PyTorch's integer power: exact with wrapping, and for a
-// negative exponent 1, ±1 or 0 (what truncating 1/a**|b| gives).
-func ewPowInt[T int64 | int32 | int8 | uint8](a, b T) T {
-	if b < 0 {
-		switch {
-		case a == 1:
-			return 1
-		case a == ^T(0): // a == -1 (only signed types have b < 0)
-			if b%2 == 0 {
-				return 1
-			}
-			return a
-		}
-		return 0
-	}
-	r := T(1)
-	for b != 0 {
-		if b&1 != 0 {
-			r *= a
-		}
-		b >>= 1
-		a *= a
-	}
-	return r
-}
-
 func ewPowF[T float32 | float64](a, b T) T { return T(math.Pow(float64(a), float64(b))) }
 
-// ewRemF is Python's modulo: the result has the sign of b.
-func ewRemF[T float32 | float64](a, b T) T {
-	m := T(math.Mod(float64(a), float64(b)))
-	if m != 0 && (b < 0) != (m < 0) {
-		m += b
-	}
-	return m
-}
-
-func ewRemI[T int64 | int32 | int8 | uint8](a, b T) T {
-	r := a % b
-	if r != 0 && (r < 0) != (b < 0) {
-		r += b
-	}
-	return r
-}
-
-// ewFloorDivF is PyTorch's div_floor_floating: floor(a/b), computed from
-// fmod so that it agrees with ewRemF.
-func ewFloorDivF[T float32 | float64](a, b T) T {
-	if b == 0 {
-		return a / b
-	}
-	mod := T(math.Mod(float64(a), float64(b)))
-	div := (a - mod) / b
-	if mod != 0 && (b < 0) != (mod < 0) {
-		div--
-	}
-	if div == 0 {
-		return T(math.Copysign(0, float64(a/b)))
-	}
-	fl := T(math.Floor(float64(div)))
-	if div-fl > 0.5 {
-		fl++
-	}
-	return fl
-}
-
-func ewFloorDivI[T int64 | int32 | int8 | uint8](a, b T) T {
-	q := a / b
-	if (a < 0) != (b < 0) && a%b != 0 {
-		q--
-	}
-	return q
-}
-
 var (
-	ewMaxFns  = numBin(ewMaxT[float32], ewMaxT[float64], ewMaxT[int64], ewMaxT[int32], ewMaxT[int8], ewMaxT[uint8])
-	ewMinFns  = numBin(ewMinT[float32], ewMinT[float64], ewMinT[int64], ewMinT[int32], ewMinT[int8], ewMinT[uint8])
-	ewPowFns  = numBin(ewPowF[float32], ewPowF[float64], ewPowInt[int64], ewPowInt[int32], ewPowInt[int8], ewPowInt[uint8])
-	ewRemFns  = numBin(ewRemF[float32], ewRemF[float64], ewRemI[int64], ewRemI[int32], ewRemI[int8], ewRemI[uint8])
-	ewFDivFns = numBin(ewFloorDivF[float32], ewFloorDivF[float64], ewFloorDivI[int64], ewFloorDivI[int32],
-		ewFloorDivI[int8], ewFloorDivI[uint8])
+	ewMaxFns = numBin(ewMaxT[float32], ewMaxT[float64], ewMaxT[int64], ewMaxT[int32], ewMaxT[int8], ewMaxT[uint8])
+	ewMinFns = numBin(ewMinT[float32], ewMinT[float64], ewMinT[int64], ewMinT[int32], ewMinT[int8], ewMinT[uint8])
+	ewPowFns = numBin(ewPowF[float32], ewPowF[float64], cpu.PowInt[int64], cpu.PowInt[int32],
+		cpu.PowInt[int8], cpu.PowInt[uint8])
+	ewRemFns = numBin(cpu.RemainderFloat[float32], cpu.RemainderFloat[float64], cpu.RemainderInt[int64],
+		cpu.RemainderInt[int32], cpu.RemainderInt[int8], cpu.RemainderInt[uint8])
+	ewFDivFns = numBin(cpu.FloorDivideFloat[float32], cpu.FloorDivideFloat[float64], cpu.FloorDivideInt[int64],
+		cpu.FloorDivideInt[int32], cpu.FloorDivideInt[int8], cpu.FloorDivideInt[uint8])
 )
 
 // Pow returns t**u elementwise with broadcasting and type promotion. Two
