@@ -56,6 +56,8 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 	if t.dtype == Bool {
 		panicf(op, "bool inputs not supported")
 	}
+	ewCheckFits(op, t.dtype, lo)
+	ewCheckFits(op, t.dtype, hi)
 	return ewUnary(op, ewClampFns(lo, hi, true, true), t, func(g, out *Tensor) *Tensor {
 		return ewBackward(op, g, t,
 			func(g, x float64) float64 {

@@ -203,24 +203,14 @@ func Where(cond, x, y *Tensor) *Tensor {
 }
 
 // ewFillValue returns value as a 0-d tensor of dtype dt, panicking when an
-// integer dtype cannot hold it (NaN, infinities, out of range), as PyTorch's
-// checked conversion does. Fractions are truncated.
+// integer dtype cannot hold it (see ewCheckFits). Fractions are truncated
+// for integer dtypes.
 func ewFillValue(op string, dt DType, value float64) *Tensor {
+	ewCheckFits(op, dt, value)
 	if dt.IsInt() {
-		var lo, hi float64
-		switch dt {
-		case Int64:
-			lo, hi = math.MinInt64, math.MaxInt64
-		case Int32:
-			lo, hi = math.MinInt32, math.MaxInt32
-		case Int8:
-			lo, hi = math.MinInt8, math.MaxInt8
-		case Uint8:
-			lo, hi = 0, math.MaxUint8
-		}
-		if math.IsNaN(value) || value <= lo-1 || value >= hi+1 {
-			panicf(op, "value %v cannot be converted to type %v without overflow", value, dt)
-		}
+		v := newTensor(Int64, nil)
+		v.st.data.([]int64)[0] = int64(value)
+		return castTo(v, dt)
 	}
 	v := newTensor(dt, nil)
 	setF64(v.st.data, 0, value)
@@ -230,7 +220,8 @@ func ewFillValue(op string, dt DType, value float64) *Tensor {
 // MaskedFill returns a copy of t with value written where mask is true. mask
 // must be a bool tensor; t and mask broadcast together (as PyTorch's
 // out-of-place masked_fill). value is converted to t's dtype (truncated for
-// integer tensors; a value an integer dtype cannot hold panics). The
+// integer tensors; a value an integer dtype cannot hold panics, except that
+// whole values down to -255 wrap into uint8, as PyTorch allows). The
 // gradient flows to t where mask is false.
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	if mask.dtype != Bool {

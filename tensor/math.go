@@ -260,18 +260,37 @@ func (t *Tensor) Round() *Tensor {
 // PyTorch gives.
 func ewZeroGrad(g, _ *Tensor) *Tensor { return ZerosLike(g) }
 
-// ewClampFns builds clamp kernels for optional scalar bounds. Integer
-// kernels convert bounds through int64 (wrapping, as PyTorch casts a Python
-// int); floats propagate NaN inputs.
+// ewClampFns builds clamp kernels for optional scalar bounds. As in PyTorch
+// 1.13, a NaN bound is ignored when it is the only bound and makes every
+// result NaN when both are given. Integer kernels convert bounds through
+// int64 (wrapping, as PyTorch casts a Python int); NaN inputs stay NaN.
 func ewClampFns(lo, hi float64, hasLo, hasHi bool) *unFuncs {
+	if hasLo && hasHi && (math.IsNaN(lo) || math.IsNaN(hi)) {
+		nan := math.NaN()
+		return &unFuncs{
+			f32: func(float32) float32 { return float32(nan) },
+			f64: func(float64) float64 { return nan },
+		}
+	}
+	hasLo = hasLo && !math.IsNaN(lo)
+	hasHi = hasHi && !math.IsNaN(hi)
 	return &unFuncs{
 		f32: ewClampK(float32(lo), float32(hi), hasLo, hasHi),
 		f64: ewClampK(lo, hi, hasLo, hasHi),
-		i64: ewClampK(int64(lo), int64(hi), hasLo, hasHi),
-		i32: ewClampK(int32(int64(lo)), int32(int64(hi)), hasLo, hasHi),
-		i8:  ewClampK(int8(int64(lo)), int8(int64(hi)), hasLo, hasHi),
-		u8:  ewClampK(uint8(int64(lo)), uint8(int64(hi)), hasLo, hasHi),
+		i64: ewClampK(ewToInt[int64](lo), ewToInt[int64](hi), hasLo, hasHi),
+		i32: ewClampK(ewToInt[int32](lo), ewToInt[int32](hi), hasLo, hasHi),
+		i8:  ewClampK(ewToInt[int8](lo), ewToInt[int8](hi), hasLo, hasHi),
+		u8:  ewClampK(ewToInt[uint8](lo), ewToInt[uint8](hi), hasLo, hasHi),
 	}
+}
+
+// ewToInt converts v to an integer type through int64, wrapping like a C
+// cast of an integer (v must be finite; NaN gives 0).
+func ewToInt[T int64 | int32 | int8 | uint8](v float64) T {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return T(int64(v))
 }
 
 func ewClampK[T number](lo, hi T, hasLo, hasHi bool) func(T) T {
@@ -280,16 +299,47 @@ func ewClampK[T number](lo, hi T, hasLo, hasHi bool) func(T) T {
 		return func(x T) T { return cpu.Clamp(x, lo, hi) }
 	case hasLo:
 		return func(x T) T { return max(x, lo) }
-	default:
+	case hasHi:
 		return func(x T) T { return min(x, hi) }
+	}
+	return func(x T) T { return x }
+}
+
+// ewCheckFits panics when the scalar v cannot be converted to dtype dt
+// without overflow, as PyTorch's checked scalar conversion: for integer
+// dtypes v must be finite and within the type's range, except that a whole
+// negative v down to -255 may wrap into uint8.
+func ewCheckFits(op string, dt DType, v float64) {
+	var lo, hi float64
+	switch dt {
+	case Int64:
+		lo, hi = math.MinInt64, math.MaxInt64
+	case Int32:
+		lo, hi = math.MinInt32, math.MaxInt32
+	case Int8:
+		lo, hi = math.MinInt8, math.MaxInt8
+	case Uint8:
+		lo, hi = 0, math.MaxUint8
+		if ewIsIntegral(v) {
+			lo = -math.MaxUint8
+		}
+	default:
+		return
+	}
+	if math.IsNaN(v) || v < lo || v > hi {
+		panicf(op, "value %v cannot be converted to type %v without overflow", v, dt)
 	}
 }
 
 // Clamp limits every element to [lo, hi]: min(max(t, lo), hi), so when
-// lo > hi every element becomes hi, and NaN stays NaN. An integer tensor
-// with integral bounds keeps its dtype; fractional bounds give the default
-// float dtype, a bool tensor gives int64 (PyTorch's type promotion). The
-// gradient passes where lo <= t <= hi (bounds included).
+// lo > hi every element becomes hi. A NaN in t stays NaN; as in PyTorch
+// 1.13, a NaN bound makes every element NaN (ClampMin and ClampMax ignore a
+// NaN bound), and the gradient is 0 wherever a comparison with a bound is
+// false. An integer tensor
+// with integral bounds keeps its dtype (a bound that does not fit panics);
+// fractional bounds give the default float dtype, and a bool tensor gives
+// int64 (PyTorch's type promotion). The gradient passes where lo <= t <= hi
+// (bounds included).
 func (t *Tensor) Clamp(lo, hi float64) *Tensor { return t.ewClamp("clamp", lo, hi, true, true) }
 
 // ClampMin returns max(t, lo) (clamp with only a lower bound).
@@ -305,6 +355,12 @@ func (t *Tensor) ewClamp(op string, lo, hi float64, hasLo, hasHi bool) *Tensor {
 	}
 	if hasHi {
 		dt = PromoteTypes(dt, ewScalar(t, hi).dtype)
+	}
+	if hasLo {
+		ewCheckFits(op, dt, lo)
+	}
+	if hasHi {
+		ewCheckFits(op, dt, hi)
 	}
 	out := unary(op, ewClampFns(lo, hi, hasLo, hasHi), castTo(t, dt))
 	return record(op, out, []*Tensor{t}, func(g *Tensor) []*Tensor {
