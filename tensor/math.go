@@ -18,10 +18,9 @@ import (
 // or NaN s gives the default float dtype unless t is floating point. An
 // integral s that does not fit t's integer dtype wraps, as in PyTorch.
 func ewScalar(t *Tensor, s float64) *Tensor {
-	integral := s == math.Trunc(s) && !math.IsInf(s, 0)
 	dt := t.dtype
 	switch {
-	case !integral && !dt.IsFloat():
+	case !ewIsIntegral(s) && !dt.IsFloat():
 		dt = defaultDType
 	case dt == Bool:
 		dt = Int64
