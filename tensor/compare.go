@@ -41,7 +41,7 @@ var (
 // a and b, into a new bool tensor.
 func ewCompare(op string, fs *ewCmpFuncs, a, b *Tensor) *Tensor {
 	shape := broadcastShapes(op, a, b)
-	ct, _ := computeType(PromoteTypes(a.dtype, b.dtype), false)
+	ct, _ := computeType(resultType(a, b), false)
 	a, b = castTo(a, ct), castTo(b, ct)
 	out := newTensor(Bool, shape)
 	o, ov := out.st.data.([]bool), out.view()
@@ -90,22 +90,22 @@ func (t *Tensor) Ge(u *Tensor) *Tensor { return ewCompare("ge", ewGeFns, t, u) }
 
 // EqScalar returns t == s. An integer tensor compared with a fractional s
 // compares in the default float dtype, as PyTorch.
-func (t *Tensor) EqScalar(s float64) *Tensor { return t.Eq(ewScalar(t, s)) }
+func (t *Tensor) EqScalar(s float64) *Tensor { return t.Eq(scalarFor(t, s)) }
 
 // NeScalar returns t != s.
-func (t *Tensor) NeScalar(s float64) *Tensor { return t.Ne(ewScalar(t, s)) }
+func (t *Tensor) NeScalar(s float64) *Tensor { return t.Ne(scalarFor(t, s)) }
 
 // LtScalar returns t < s.
-func (t *Tensor) LtScalar(s float64) *Tensor { return t.Lt(ewScalar(t, s)) }
+func (t *Tensor) LtScalar(s float64) *Tensor { return t.Lt(scalarFor(t, s)) }
 
 // LeScalar returns t <= s.
-func (t *Tensor) LeScalar(s float64) *Tensor { return t.Le(ewScalar(t, s)) }
+func (t *Tensor) LeScalar(s float64) *Tensor { return t.Le(scalarFor(t, s)) }
 
 // GtScalar returns t > s.
-func (t *Tensor) GtScalar(s float64) *Tensor { return t.Gt(ewScalar(t, s)) }
+func (t *Tensor) GtScalar(s float64) *Tensor { return t.Gt(scalarFor(t, s)) }
 
 // GeScalar returns t >= s.
-func (t *Tensor) GeScalar(s float64) *Tensor { return t.Ge(ewScalar(t, s)) }
+func (t *Tensor) GeScalar(s float64) *Tensor { return t.Ge(scalarFor(t, s)) }
 
 // ewLogical applies f to the truth values (nonzero, NaN included) of a and
 // b with broadcasting.
@@ -148,7 +148,7 @@ func ewSelect(op string, cond, x, y *Tensor) *Tensor {
 		panicf(op, "expected a bool condition tensor, got %v", cond.dtype)
 	}
 	shape := broadcastShapes(op, cond, x, y)
-	dt := PromoteTypes(x.dtype, y.dtype)
+	dt := resultType(x, y)
 	x, y = castTo(x, dt), castTo(y, dt)
 	out := newTensor(dt, shape)
 	switch dt {

@@ -120,6 +120,33 @@ func PromoteTypes(a, b DType) DType {
 	return b
 }
 
+// resultType returns the dtype of an elementwise op on a and b, as
+// torch.result_type: PromoteTypes, except that a 0-d tensor does not raise
+// the dtype of a dimensioned one unless it is of a higher category (bool <
+// integer < float). So float32[3] + float64 0-d is float32, while int64[3] +
+// float64 0-d is float64.
+func resultType(a, b *Tensor) DType {
+	if (len(a.shape) == 0) == (len(b.shape) == 0) {
+		return PromoteTypes(a.dtype, b.dtype)
+	}
+	dim, zero := a.dtype, b.dtype
+	if len(a.shape) == 0 {
+		dim, zero = b.dtype, a.dtype
+	}
+	if dim.IsFloat() {
+		return dim
+	}
+	if dim == Bool || zero.IsFloat() {
+		return PromoteTypes(dim, zero)
+	}
+	return dim
+}
+
+// ResultType returns the dtype an elementwise operation on a and b gives,
+// as torch.result_type (see PromoteTypes; a 0-d tensor does not raise a
+// dimensioned tensor's dtype within the same category).
+func ResultType(a, b *Tensor) DType { return resultType(a, b) }
+
 // Elem is the set of Go types a tensor can hold.
 type Elem interface {
 	float32 | float64 | int64 | int32 | int8 | uint8 | bool | float16.Float16

@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"math"
-
 	"github.com/emberml/ember/accel/cpu"
 )
 
@@ -57,7 +55,7 @@ func castTo(t *Tensor, dt DType) *Tensor {
 // not record autograd; callers do.
 func binary(op string, fs *binFuncs, a, b *Tensor) *Tensor {
 	shape := broadcastShapes(op, a, b)
-	ct, rt := computeType(PromoteTypes(a.dtype, b.dtype), fs.floatResult)
+	ct, rt := computeType(resultType(a, b), fs.floatResult)
 	a, b = castTo(a, ct), castTo(b, ct)
 	out := newTensor(ct, shape)
 	ov, av, bv := out.view(), broadcastView(a, shape), broadcastView(b, shape)
@@ -140,24 +138,6 @@ func unary(op string, fs *unFuncs, x *Tensor) *Tensor {
 func mapUn[T number](shape []int, out *Tensor, ov cpu.View, x *Tensor, xv cpu.View, f func(T) T) bool {
 	cpu.Map1(shape, out.st.data.([]T), ov, x.st.data.([]T), xv, f)
 	return true
-}
-
-// scalarFor returns a 0-d tensor holding s with the dtype a binary op of t
-// and a Go number should use: t's dtype, unless t is an integer or bool
-// tensor and s is not integral, in which case the default float dtype.
-func scalarFor(t *Tensor, s float64) *Tensor {
-	dt := t.dtype
-	if !dt.IsFloat() && (s != math.Trunc(s) || math.IsInf(s, 0) || math.IsNaN(s)) {
-		dt = defaultDType
-	} else if dt == Bool {
-		dt = Int64
-		if s == 0 || s == 1 {
-			dt = Bool
-		}
-	}
-	out := newTensor(dt, nil)
-	setF64(out.st.data, 0, s)
-	return out
 }
 
 func addT[T number](a, b T) T { return a + b }

@@ -12,12 +12,12 @@ import (
 // give the default float dtype; Abs, Sign, Clamp, Floor, Ceil, Round and
 // Square keep integer dtypes, as in PyTorch.
 
-// ewScalar returns a 0-d tensor holding s with the dtype PyTorch's type
+// scalarFor returns a 0-d tensor holding s with the dtype PyTorch's type
 // promotion gives a Python number in a binary op with t (result_type(t, s)):
 // an integral s keeps t's dtype (int64 for a bool t), a fractional, infinite
 // or NaN s gives the default float dtype unless t is floating point. An
 // integral s that does not fit t's integer dtype wraps, as in PyTorch.
-func ewScalar(t *Tensor, s float64) *Tensor {
+func scalarFor(t *Tensor, s float64) *Tensor {
 	dt := t.dtype
 	switch {
 	case !ewIsIntegral(s) && !dt.IsFloat():
@@ -350,10 +350,10 @@ func (t *Tensor) ClampMax(hi float64) *Tensor { return t.ewClamp("clamp_max", 0,
 func (t *Tensor) ewClamp(op string, lo, hi float64, hasLo, hasHi bool) *Tensor {
 	dt := t.dtype
 	if hasLo {
-		dt = PromoteTypes(dt, ewScalar(t, lo).dtype)
+		dt = PromoteTypes(dt, scalarFor(t, lo).dtype)
 	}
 	if hasHi {
-		dt = PromoteTypes(dt, ewScalar(t, hi).dtype)
+		dt = PromoteTypes(dt, scalarFor(t, hi).dtype)
 	}
 	if hasLo {
 		ewCheckFits(op, dt, lo)
@@ -475,7 +475,7 @@ func (t *Tensor) PowScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() && ewIsIntegral(s) && s < 0 {
 		panicf("pow", "integers to negative integer powers are not allowed (%v ** %v)", t.dtype, s)
 	}
-	e := ewScalar(t, s)
+	e := scalarFor(t, s)
 	var out *Tensor
 	if ct := PromoteTypes(t.dtype, e.dtype); ct == Float32 || ct == Float64 {
 		switch s {
@@ -502,7 +502,7 @@ func (t *Tensor) PowScalar(s float64) *Tensor {
 }
 
 // RPowScalar returns s**t (torch.pow(s, t)).
-func (t *Tensor) RPowScalar(s float64) *Tensor { return ewScalar(t, s).Pow(t) }
+func (t *Tensor) RPowScalar(s float64) *Tensor { return scalarFor(t, s).Pow(t) }
 
 // Maximum returns the elementwise maximum of t and u with broadcasting and
 // type promotion; NaN in either propagates. On ties the gradient is split
@@ -573,7 +573,7 @@ func (t *Tensor) Remainder(u *Tensor) *Tensor {
 }
 
 // RemainderScalar returns t mod s (sign of s).
-func (t *Tensor) RemainderScalar(s float64) *Tensor { return t.Remainder(ewScalar(t, s)) }
+func (t *Tensor) RemainderScalar(s float64) *Tensor { return t.Remainder(scalarFor(t, s)) }
 
 // FloorDivide returns floor(t / u) with broadcasting (torch.floor_divide,
 // which rounds down since PyTorch 1.13). Integer division by zero panics.
@@ -588,4 +588,4 @@ func (t *Tensor) FloorDivide(u *Tensor) *Tensor {
 }
 
 // FloorDivideScalar returns floor(t / s).
-func (t *Tensor) FloorDivideScalar(s float64) *Tensor { return t.FloorDivide(ewScalar(t, s)) }
+func (t *Tensor) FloorDivideScalar(s float64) *Tensor { return t.FloorDivide(scalarFor(t, s)) }

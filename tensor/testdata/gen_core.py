@@ -50,4 +50,18 @@ g.add("squeeze_all", "squeeze", [z], z.squeeze(), dims=[])
 g.add("squeeze_dim", "squeeze", [z], z.squeeze(2), dims=[2])
 g.add("unsqueeze", "unsqueeze", [m], m.unsqueeze(-1), dim=-1)
 g.add("flatten", "flatten", [x], x.flatten(1), start=1, end=-1)
+# result_type: 0-d tensors do not raise a dimensioned tensor's dtype within a category
+for name, x, y in [
+    ("f32_dim_f64_zero", randn(3), torch.tensor(2.5, dtype=torch.float64)),
+    ("i64_dim_f64_zero", torch.arange(3), torch.tensor(0.5, dtype=torch.float64)),
+    ("i32_dim_i64_zero", torch.arange(3, dtype=torch.int32), torch.tensor(7)),
+    ("bool_dim_i64_zero", torch.tensor([True, False, True]), torch.tensor(3)),
+    ("f16_dim_f32_zero", randn(3).half(), torch.tensor(1.5)),
+    ("zero_zero", torch.tensor(2, dtype=torch.int32), torch.tensor(1.5, dtype=torch.float64)),
+]:
+    g.add("result_type_" + name, "add", [x, y], x + y)
+    g.add("result_type_rev_" + name, "mul", [y, x], y * x)
+b = torch.tensor([True, False])
+g.add("bool_add_scalar", "add_scalar", [b], b + 1, s=1)
+g.add("bool_mul_scalar_float", "mul_scalar", [b], b * 2.5, s=2.5)
 g.save()
