@@ -8,66 +8,163 @@ import (
 )
 
 // Conv2dOptions are Conv2d's arguments besides its tensors, as in
-// torch.nn.functional.conv2d. Each []int holds one value for both spatial
-// dimensions or one per dimension ([height, width]); nil takes the default.
+// torch.nn.functional.conv2d. Each []int option is PyTorch's "int or tuple":
+// one value, used for both spatial dimensions, or two ([height, width]);
+// nil or empty takes PyTorch's default. The zero value is F.conv2d's
+// defaults.
 type Conv2dOptions struct {
-	// Stride is the step between kernel positions (default 1).
+	// Stride is the step between kernel positions; every value must be
+	// positive. Default (nil): 1, as PyTorch's stride=1.
 	Stride []int
 	// Padding is the implicit zero padding added on both sides of each
-	// dimension (default 0). Leave it nil when PaddingMode is set.
+	// dimension; values must not be negative. Default (nil): 0, as
+	// PyTorch's padding=0. Leave it nil when PaddingMode is set.
 	Padding []int
-	// PaddingMode, when not empty, chooses the padding by name: "valid" is
-	// no padding; "same" pads so the output has the input's size (stride
-	// must be 1). When the total padding of a dimension, dilation*(k-1), is
-	// odd, the extra element goes after (bottom or right), as in PyTorch.
+	// PaddingMode, when not empty, chooses the padding by name, as
+	// PyTorch's string padding: "valid" is no padding; "same" pads so the
+	// output has the input's size (Stride must be 1). When the total
+	// padding of a dimension, dilation*(k-1), is odd, the extra element goes
+	// after (bottom or right), as in PyTorch. Default (""): use Padding.
 	PaddingMode string
-	// Dilation is the spacing between kernel taps (default 1).
+	// Dilation is the spacing between kernel taps; every value must be
+	// positive. Default (nil): 1, as PyTorch's dilation=1.
 	Dilation []int
-	// Groups splits the channels into that many independent convolutions
-	// (default 1); Groups equal to the input channels is a depthwise
-	// convolution.
+	// Groups splits the channels into that many independent convolutions;
+	// Groups equal to the input channels is a depthwise convolution.
+	// Default (0): 1, as PyTorch's groups=1.
 	Groups int
 }
 
 // Conv1dOptions are Conv1d's arguments besides its tensors, as in
-// torch.nn.functional.conv1d; the fields mean what they mean for
-// Conv2dOptions, with one spatial dimension.
+// torch.nn.functional.conv1d. Each option is a plain int, and its zero
+// value is PyTorch's default, so the zero value is F.conv1d's defaults.
 type Conv1dOptions struct {
-	Stride      []int
-	Padding     []int
+	// Stride is the step between kernel positions. Default (0): 1, as
+	// PyTorch's stride=1; negative values panic.
+	Stride int
+	// Padding is the implicit zero padding added on both sides. Default
+	// (0): 0, as PyTorch's padding=0; negative values panic. Leave it zero
+	// when PaddingMode is set.
+	Padding int
+	// PaddingMode, when not empty, chooses the padding by name: "valid" or
+	// "same", as for Conv2dOptions. Default (""): use Padding.
 	PaddingMode string
-	Dilation    []int
-	Groups      int
+	// Dilation is the spacing between kernel taps. Default (0): 1, as
+	// PyTorch's dilation=1; negative values panic.
+	Dilation int
+	// Groups splits the channels into that many independent convolutions.
+	// Default (0): 1, as PyTorch's groups=1.
+	Groups int
 }
 
 // ConvTranspose2dOptions are ConvTranspose2d's arguments besides its
-// tensors, as in torch.nn.functional.conv_transpose2d. Each []int holds one
-// value or one per spatial dimension; nil takes the default.
+// tensors, as in torch.nn.functional.conv_transpose2d. Each []int option is
+// PyTorch's "int or tuple": one value, used for both spatial dimensions, or
+// two ([height, width]); nil or empty takes PyTorch's default. The zero
+// value is F.conv_transpose2d's defaults.
 type ConvTranspose2dOptions struct {
-	// Stride is the step of the convolution this transposes (default 1).
+	// Stride is the step of the convolution this transposes; every value
+	// must be positive. Default (nil): 1, as PyTorch's stride=1.
 	Stride []int
 	// Padding is that convolution's padding: dilation*(k-1)-padding zeros
-	// are added on both sides of the transposed input (default 0).
+	// are added on both sides of the transposed input; values must not be
+	// negative. Default (nil): 0, as PyTorch's padding=0.
 	Padding []int
 	// OutputPadding is added to one side (bottom or right) of the output
 	// to pick among the output sizes that a strided convolution maps to
-	// the same input size (default 0); each must be smaller than the
-	// stride or the dilation.
+	// the same input size; each must be smaller than the stride or the
+	// dilation. Default (nil): 0, as PyTorch's output_padding=0.
 	OutputPadding []int
-	// Dilation is the spacing between kernel taps (default 1).
+	// Dilation is the spacing between kernel taps; every value must be
+	// positive. Default (nil): 1, as PyTorch's dilation=1.
 	Dilation []int
-	// Groups splits the channels into independent groups (default 1).
+	// Groups splits the channels into independent groups. Default (0): 1,
+	// as PyTorch's groups=1.
 	Groups int
 }
 
 // ConvTranspose1dOptions are ConvTranspose1d's arguments besides its
-// tensors; the fields mean what they mean for ConvTranspose2dOptions.
+// tensors, as in torch.nn.functional.conv_transpose1d. Each option is a
+// plain int, and its zero value is PyTorch's default; the fields mean what
+// they mean for ConvTranspose2dOptions.
 type ConvTranspose1dOptions struct {
-	Stride        []int
-	Padding       []int
-	OutputPadding []int
-	Dilation      []int
-	Groups        int
+	// Stride is the step of the convolution this transposes. Default (0):
+	// 1, as PyTorch's stride=1; negative values panic.
+	Stride int
+	// Padding is that convolution's padding. Default (0): 0, as PyTorch's
+	// padding=0; negative values panic.
+	Padding int
+	// OutputPadding is added to the end of the output; it must be smaller
+	// than the stride or the dilation. Default (0): 0, as PyTorch's
+	// output_padding=0.
+	OutputPadding int
+	// Dilation is the spacing between kernel taps. Default (0): 1, as
+	// PyTorch's dilation=1; negative values panic.
+	Dilation int
+	// Groups splits the channels into independent groups. Default (0): 1,
+	// as PyTorch's groups=1.
+	Groups int
+}
+
+// convResolved is a convolution's options as per-dimension values.
+type convResolved struct {
+	stride, pad, outPad, dil []int
+	mode                     string // "", "valid" or "same"; pad is nil unless ""
+	groups                   int
+}
+
+// resolve checks o and expands it to per-dimension values.
+func (o Conv2dOptions) resolve(op string) convResolved {
+	r := convResolved{
+		stride: apiDims(op, "Stride", o.Stride, 2, 1, 1),
+		dil:    apiDims(op, "Dilation", o.Dilation, 2, 1, 1),
+		mode:   o.PaddingMode,
+		groups: apiDim(op, "Groups", o.Groups, 1, 1),
+	}
+	if o.PaddingMode == "" {
+		r.pad = apiDims(op, "Padding", o.Padding, 2, 0, 0)
+	} else if len(o.Padding) != 0 {
+		panicf(op, "set Padding or PaddingMode, not both (got Padding %v and PaddingMode %q)", o.Padding, o.PaddingMode)
+	}
+	return r
+}
+
+// resolve checks o and expands it to per-dimension values.
+func (o Conv1dOptions) resolve(op string) convResolved {
+	r := convResolved{
+		stride: []int{apiDim(op, "Stride", o.Stride, 1, 1)},
+		dil:    []int{apiDim(op, "Dilation", o.Dilation, 1, 1)},
+		mode:   o.PaddingMode,
+		groups: apiDim(op, "Groups", o.Groups, 1, 1),
+	}
+	if o.PaddingMode == "" {
+		r.pad = []int{apiDim(op, "Padding", o.Padding, 0, 0)}
+	} else if o.Padding != 0 {
+		panicf(op, "set Padding or PaddingMode, not both (got Padding %d and PaddingMode %q)", o.Padding, o.PaddingMode)
+	}
+	return r
+}
+
+// resolve checks o and expands it to per-dimension values.
+func (o ConvTranspose2dOptions) resolve(op string) convResolved {
+	return convResolved{
+		stride: apiDims(op, "Stride", o.Stride, 2, 1, 1),
+		pad:    apiDims(op, "Padding", o.Padding, 2, 0, 0),
+		outPad: apiDims(op, "OutputPadding", o.OutputPadding, 2, 0, 0),
+		dil:    apiDims(op, "Dilation", o.Dilation, 2, 1, 1),
+		groups: apiDim(op, "Groups", o.Groups, 1, 1),
+	}
+}
+
+// resolve checks o and expands it to per-dimension values.
+func (o ConvTranspose1dOptions) resolve(op string) convResolved {
+	return convResolved{
+		stride: []int{apiDim(op, "Stride", o.Stride, 1, 1)},
+		pad:    []int{apiDim(op, "Padding", o.Padding, 0, 0)},
+		outPad: []int{apiDim(op, "OutputPadding", o.OutputPadding, 0, 0)},
+		dil:    []int{apiDim(op, "Dilation", o.Dilation, 1, 1)},
+		groups: apiDim(op, "Groups", o.Groups, 1, 1),
+	}
 }
 
 // Conv2d applies a 2-D convolution (PyTorch's cross-correlation) over x, of
@@ -82,7 +179,8 @@ type ConvTranspose1dOptions struct {
 // directly, and depthwise ones (Groups == C) a direct kernel; the bias is
 // added in the output pass. Gradients flow to x, w and b.
 func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
-	return convNd(convSpec{op: "conv2d", nd: 2}, x, w, b, o.Stride, o.Padding, o.PaddingMode, o.Dilation, o.Groups)
+	const op = "conv2d"
+	return convNd(convSpec{op: op, nd: 2}, x, w, b, o.resolve(op))
 }
 
 // Conv1d applies a 1-D convolution over x, of shape [N, C, L] or unbatched
@@ -90,7 +188,8 @@ func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
 // [OC] (nil for none), like torch.nn.functional.conv1d. It runs the kernels
 // of Conv2d with a height of 1.
 func Conv1d(x, w, b *Tensor, o Conv1dOptions) *Tensor {
-	return convNd(convSpec{op: "conv1d", nd: 1}, x, w, b, o.Stride, o.Padding, o.PaddingMode, o.Dilation, o.Groups)
+	const op = "conv1d"
+	return convNd(convSpec{op: op, nd: 1}, x, w, b, o.resolve(op))
 }
 
 // ConvTranspose2d applies a 2-D transposed convolution (the gradient of
@@ -101,7 +200,8 @@ func Conv1d(x, w, b *Tensor, o Conv1dOptions) *Tensor {
 // (H-1)*stride - 2*padding + dilation*(KH-1) + output_padding + 1, and
 // likewise the width. It runs as a GEMM followed by col2im.
 func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
-	return convTransposeNd(convSpec{op: "conv_transpose2d", nd: 2}, x, w, b, o.Stride, o.Padding, o.OutputPadding, o.Dilation, o.Groups)
+	const op = "conv_transpose2d"
+	return convTransposeNd(convSpec{op: op, nd: 2}, x, w, b, o.resolve(op))
 }
 
 // ConvTranspose1d applies a 1-D transposed convolution over x, of shape
@@ -109,7 +209,8 @@ func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
 // [Cin, Cout/Groups, K] and bias b of shape [Cout] (nil for none), like
 // torch.nn.functional.conv_transpose1d.
 func ConvTranspose1d(x, w, b *Tensor, o ConvTranspose1dOptions) *Tensor {
-	return convTransposeNd(convSpec{op: "conv_transpose1d", nd: 1}, x, w, b, o.Stride, o.Padding, o.OutputPadding, o.Dilation, o.Groups)
+	const op = "conv_transpose1d"
+	return convTransposeNd(convSpec{op: op, nd: 1}, x, w, b, o.resolve(op))
 }
 
 // convSpec names a public convolution op and its number of spatial dims.
@@ -136,34 +237,6 @@ func (g *convGeom) spatialDims() []int {
 		dims = append(dims, i)
 	}
 	return dims
-}
-
-// convInts expands an option given as nil, one value or one per spatial
-// dimension into nd values, each of which must be at least lo.
-func convInts(op, name string, v []int, nd, def, lo int) []int {
-	for _, d := range v {
-		if d < lo {
-			if lo == 0 {
-				panicf(op, "%s %v must not be negative", name, v)
-			}
-			panicf(op, "%s %v must be positive", name, v)
-		}
-	}
-	switch len(v) {
-	case 0:
-		v = []int{def}
-		fallthrough
-	case 1:
-		out := make([]int, nd)
-		for i := range out {
-			out[i] = v[0]
-		}
-		return out
-	case nd:
-		return slices.Clone(v)
-	}
-	panicf(op, "%s %v must have 1 or %d values", name, v, nd)
-	return nil
 }
 
 // convCheckTensors validates the ranks and dtypes common to convolutions
@@ -201,26 +274,18 @@ func convParams(xs, ws []int, stride, padLo, dil, out []int, groups int) cpu.Con
 	return p
 }
 
-func convNd(s convSpec, x, w, b *Tensor, strideOpt, padOpt []int, mode string, dilOpt []int, groups int) *Tensor {
+func convNd(s convSpec, x, w, b *Tensor, r convResolved) *Tensor {
 	op := s.op
 	x, unbatched := convCheckTensors(s, x, w, b)
-	if groups == 0 {
-		groups = 1
-	}
-	stride := convInts(op, "stride", strideOpt, s.nd, 1, 1)
-	dil := convInts(op, "dilation", dilOpt, s.nd, 1, 1)
+	stride, dil, groups := r.stride, r.dil, r.groups
 	ks := w.shape[2:]
 	var padLo, padHi []int
-	switch mode {
+	switch r.mode {
 	case "":
-		padLo = convInts(op, "padding", padOpt, s.nd, 0, 0)
-		padHi = padLo
+		padLo, padHi = r.pad, r.pad
 	case "valid", "same":
-		if padOpt != nil {
-			panicf(op, "set Padding or PaddingMode, not both")
-		}
 		padLo, padHi = make([]int, s.nd), make([]int, s.nd)
-		if mode == "same" {
+		if r.mode == "same" {
 			for i := range s.nd {
 				if stride[i] != 1 {
 					panicf(op, "padding='same' is not supported for strided convolutions (stride %v)", stride)
@@ -231,12 +296,9 @@ func convNd(s convSpec, x, w, b *Tensor, strideOpt, padOpt []int, mode string, d
 			}
 		}
 	default:
-		panicf(op, "unknown padding mode %q; want \"valid\" or \"same\"", mode)
+		panicf(op, "unknown PaddingMode %q; want \"valid\" or \"same\"", r.mode)
 	}
 	c, oc := x.shape[1], w.shape[0]
-	if groups < 0 {
-		panicf(op, "groups must be positive, got %d", groups)
-	}
 	if c%groups != 0 {
 		panicf(op, "input channels %d are not divisible by groups=%d", c, groups)
 	}
@@ -278,25 +340,16 @@ func convNd(s convSpec, x, w, b *Tensor, strideOpt, padOpt []int, mode string, d
 	return y
 }
 
-func convTransposeNd(s convSpec, x, w, b *Tensor, strideOpt, padOpt, outPadOpt, dilOpt []int, groups int) *Tensor {
+func convTransposeNd(s convSpec, x, w, b *Tensor, r convResolved) *Tensor {
 	op := s.op
 	x, unbatched := convCheckTensors(s, x, w, b)
-	if groups == 0 {
-		groups = 1
-	}
-	stride := convInts(op, "stride", strideOpt, s.nd, 1, 1)
-	dil := convInts(op, "dilation", dilOpt, s.nd, 1, 1)
-	pad := convInts(op, "padding", padOpt, s.nd, 0, 0)
-	outPad := convInts(op, "output_padding", outPadOpt, s.nd, 0, 0)
+	stride, pad, outPad, dil, groups := r.stride, r.pad, r.outPad, r.dil, r.groups
 	for i := range s.nd {
 		if outPad[i] >= stride[i] && outPad[i] >= dil[i] {
 			panicf(op, "output padding %v must be smaller than either stride %v or dilation %v", outPad, stride, dil)
 		}
 	}
 	cin := x.shape[1]
-	if groups < 0 {
-		panicf(op, "groups must be positive, got %d", groups)
-	}
 	if w.shape[0] != cin {
 		panicf(op, "weight of shape %v expects input %v to have %d channels, but got %d channels instead", w.shape, x.shape, w.shape[0], cin)
 	}

@@ -28,6 +28,21 @@ func convGolden2dOpts(a goldenAttrs) tensor.Conv2dOptions {
 	return o
 }
 
+func convGolden1dOpts(a goldenAttrs) tensor.Conv1dOptions {
+	o := tensor.Conv1dOptions{Stride: a.Int("stride"), Dilation: a.Int("dilation"), Groups: a.Int("groups")}
+	if a.has("padding_mode") {
+		o.PaddingMode = a.String("padding_mode")
+	} else {
+		o.Padding = a.Int("padding")
+	}
+	return o
+}
+
+func convGoldenT1dOpts(a goldenAttrs) tensor.ConvTranspose1dOptions {
+	return tensor.ConvTranspose1dOptions{Stride: a.Int("stride"), Padding: a.Int("padding"),
+		OutputPadding: a.Int("output_padding"), Dilation: a.Int("dilation"), Groups: a.Int("groups")}
+}
+
 func convGoldenT2dOpts(a goldenAttrs) tensor.ConvTranspose2dOptions {
 	return tensor.ConvTranspose2dOptions{Stride: a.Ints("stride"), Padding: a.Ints("padding"),
 		OutputPadding: a.Ints("output_padding"), Dilation: a.Ints("dilation"), Groups: a.Int("groups")}
@@ -82,13 +97,13 @@ var convOps = map[string]goldenOp{
 		})
 	},
 	"conv1d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return convOne(tensor.Conv1d(in[0], in[1], convOptBias(in), tensor.Conv1dOptions(convGolden2dOpts(a))))
+		return convOne(tensor.Conv1d(in[0], in[1], convOptBias(in), convGolden1dOpts(a)))
 	},
 	"conv_transpose2d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
 		return convOne(tensor.ConvTranspose2d(in[0], in[1], convOptBias(in), convGoldenT2dOpts(a)))
 	},
 	"conv_transpose1d": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
-		return convOne(tensor.ConvTranspose1d(in[0], in[1], convOptBias(in), tensor.ConvTranspose1dOptions(convGoldenT2dOpts(a))))
+		return convOne(tensor.ConvTranspose1d(in[0], in[1], convOptBias(in), convGoldenT1dOpts(a)))
 	},
 	"conv_transpose2d_grad": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
 		return convWithGrads(in, func(x []*tensor.Tensor) *tensor.Tensor {
@@ -186,8 +201,8 @@ func TestConvGradients(t *testing.T) {
 	c1 := func(o tensor.Conv1dOptions) func(in ...*tensor.Tensor) *tensor.Tensor {
 		return func(in ...*tensor.Tensor) *tensor.Tensor { return tensor.Conv1d(in[0], in[1], in[2], o) }
 	}
-	gradcheck(t, "conv1d", c1(tensor.Conv1dOptions{Stride: []int{2}, Padding: []int{1}}), r(2, 2, 6), r(3, 2, 3), r(3))
-	gradcheck(t, "conv1d_groups_dil", c1(tensor.Conv1dOptions{Groups: 2, Dilation: []int{2}, PaddingMode: "same"}), r(1, 4, 6), r(2, 2, 2), r(2))
+	gradcheck(t, "conv1d", c1(tensor.Conv1dOptions{Stride: 2, Padding: 1}), r(2, 2, 6), r(3, 2, 3), r(3))
+	gradcheck(t, "conv1d_groups_dil", c1(tensor.Conv1dOptions{Groups: 2, Dilation: 2, PaddingMode: "same"}), r(1, 4, 6), r(2, 2, 2), r(2))
 
 	ct := func(o tensor.ConvTranspose2dOptions) func(in ...*tensor.Tensor) *tensor.Tensor {
 		return func(in ...*tensor.Tensor) *tensor.Tensor {
@@ -203,7 +218,7 @@ func TestConvGradients(t *testing.T) {
 		r(1, 4, 2, 2), r(4, 1, 3, 3), r(2))
 	gradcheck(t, "conv_transpose2d_dilation", ct(tensor.ConvTranspose2dOptions{Dilation: []int{2}, Stride: []int{1, 2}}), r(2, 2, 2, 2), r(2, 1, 2, 2))
 	gradcheck(t, "conv_transpose1d", func(in ...*tensor.Tensor) *tensor.Tensor {
-		return tensor.ConvTranspose1d(in[0], in[1], in[2], tensor.ConvTranspose1dOptions{Stride: []int{2}, OutputPadding: []int{1}})
+		return tensor.ConvTranspose1d(in[0], in[1], in[2], tensor.ConvTranspose1dOptions{Stride: 2, OutputPadding: 1})
 	}, r(2, 2, 3), r(2, 2, 3), r(2))
 
 	// Second order: through the input-gradient (transposed convolution) and
@@ -279,11 +294,11 @@ func TestConvPanics(t *testing.T) {
 		func() {
 			tensor.Conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), nil, tensor.Conv2dOptions{PaddingMode: "same", Stride: []int{2}})
 		})
-	mustPanic(t, `conv2d: unknown padding mode "full"`,
+	mustPanic(t, `conv2d: unknown PaddingMode "full"`,
 		func() { tensor.Conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), nil, tensor.Conv2dOptions{PaddingMode: "full"}) })
-	mustPanic(t, "conv2d: stride [0] must be positive",
+	mustPanic(t, "conv2d: Stride must be positive, got [0]",
 		func() { tensor.Conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), nil, tensor.Conv2dOptions{Stride: []int{0}}) })
-	mustPanic(t, "conv2d: padding [1 1 1] must have 1 or 2 values",
+	mustPanic(t, "conv2d: Padding must hold 1 or 2 values, got [1 1 1]",
 		func() {
 			tensor.Conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), nil, tensor.Conv2dOptions{Padding: []int{1, 1, 1}})
 		})

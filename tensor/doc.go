@@ -12,6 +12,14 @@
 // not take) panics with a message that names the op and the shapes, as
 // gonum/mat does; nothing here returns errors for programmer mistakes.
 //
+// Option structs (Conv2dOptions, MaxPool2dOptions, InterpolateOptions, ...)
+// share one convention: an option PyTorch takes as "int or tuple" is a []int
+// in the 2-D ops holding one value (for both spatial dimensions) or one per
+// dimension, nil meaning PyTorch's default; in the 1-D ops it is an int,
+// zero meaning PyTorch's default. The zero value of each struct is thus
+// PyTorch's defaults, KernelSize aside. AvgPool's ExcludePad is the
+// negation of count_include_pad, for the same reason.
+//
 // Two process-wide defaults exist and are documented where they are set:
 // the default floating-point dtype (SetDefaultDType) and the default random
 // generator (ManualSeed).

@@ -122,19 +122,30 @@ func nnfScatterRows[T cpu.Float](dst, src []T, id []int64, dim, pad int) {
 	}
 }
 
-// InterpolateOptions configure Interpolate, as the arguments of
-// F.interpolate. Exactly one of Size and ScaleFactor must be set. Pairs are
-// (height, width).
+// InterpolateOptions configure Interpolate, as the arguments of PyTorch's
+// F.interpolate. Size and ScaleFactor are PyTorch's "int or tuple" and
+// "float or tuple": one value, used for both spatial dimensions, or two
+// ([height, width]); nil or empty means not given (PyTorch's None).
+// Exactly one of them must be set.
 type InterpolateOptions struct {
-	Size        [2]int
-	ScaleFactor [2]float64
-	// Mode is "nearest" (the default when empty) or "bilinear".
+	// Size is the output's spatial size; every value must be positive.
+	// Default (nil): not given, as PyTorch's size=None.
+	Size []int
+	// ScaleFactor multiplies the input's spatial size (the output size is
+	// floor(in*scale)); every value must be positive and finite. Default
+	// (nil): not given, as PyTorch's scale_factor=None.
+	ScaleFactor []float64
+	// Mode is "nearest" or "bilinear". Default (""): "nearest", as
+	// PyTorch's mode='nearest'.
 	Mode string
-	// AlignCorners aligns the corner pixels of input and output (bilinear
-	// only) instead of their edges.
+	// AlignCorners aligns the corner pixels of input and output instead of
+	// their edges; bilinear only. Default (false): as PyTorch's
+	// align_corners=None, which means False.
 	AlignCorners bool
 	// RecomputeScaleFactor computes the source positions from the output
-	// size derived from ScaleFactor rather than from ScaleFactor itself.
+	// size derived from ScaleFactor rather than from ScaleFactor itself;
+	// it needs ScaleFactor. Default (false): as PyTorch's recompute_scale_factor=None, which
+	// means False.
 	RecomputeScaleFactor bool
 }
 
@@ -167,18 +178,22 @@ func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
 	if o.AlignCorners && mode == "nearest" {
 		panicf(op, "align_corners option can only be set with the interpolating modes (bilinear)")
 	}
-	hasSize, hasScale := o.Size != [2]int{}, o.ScaleFactor != [2]float64{}
+	hasSize, hasScale := len(o.Size) != 0, len(o.ScaleFactor) != 0
 	if hasSize == hasScale {
-		panicf(op, "exactly one of size or scale_factor should be defined, got size %v and scale_factor %v", o.Size, o.ScaleFactor)
+		panicf(op, "exactly one of Size or ScaleFactor should be set (size or scale_factor in PyTorch), got Size %v and ScaleFactor %v", o.Size, o.ScaleFactor)
 	}
 	planes, h, w := x.shape[0]*x.shape[1], x.shape[2], x.shape[3]
-	oh, ow := o.Size[0], o.Size[1]
+	var oh, ow int
 	var sh, sw float64 // scale factors passed to the kernels; 0 means from the sizes
-	if hasScale {
-		sh, sw = o.ScaleFactor[0], o.ScaleFactor[1]
-		if !(sh > 0) || !(sw > 0) || math.IsInf(sh, 0) || math.IsInf(sw, 0) {
-			panicf(op, "scale factors must be positive and finite, got %v", o.ScaleFactor)
+	if hasSize {
+		if o.RecomputeScaleFactor {
+			panicf(op, "RecomputeScaleFactor is not meaningful with an explicit Size")
 		}
+		size := apiDims(op, "Size", o.Size, 2, 1)
+		oh, ow = size[0], size[1]
+	} else {
+		scale := apiScales(op, "ScaleFactor", o.ScaleFactor, 2)
+		sh, sw = scale[0], scale[1]
 		oh, ow = int(math.Floor(float64(h)*sh)), int(math.Floor(float64(w)*sw))
 		if o.RecomputeScaleFactor {
 			sh, sw = 0, 0

@@ -10,9 +10,14 @@ import (
 
 type nT = tensor.Tensor
 
-func nnfPair(a goldenAttrs, k string) [2]int {
+// nnfPair returns a [height, width] attribute; [0, 0] (PyTorch's None)
+// gives nil.
+func nnfPair(a goldenAttrs, k string) []int {
 	v := a.Ints(k)
-	return [2]int{v[0], v[1]}
+	if v[0] == 0 && v[1] == 0 {
+		return nil
+	}
+	return v
 }
 
 func nnfMaxPoolOpts(a goldenAttrs) tensor.MaxPool2dOptions {
@@ -26,8 +31,11 @@ func nnfAvgPoolOpts(a goldenAttrs) tensor.AvgPool2dOptions {
 }
 
 func nnfInterpOpts(a goldenAttrs) tensor.InterpolateOptions {
-	sc := a["scale"].([]any)
-	return tensor.InterpolateOptions{Size: nnfPair(a, "size"), ScaleFactor: [2]float64{num(sc[0]), num(sc[1])},
+	var scale []float64
+	if sc := a["scale"].([]any); num(sc[0]) != 0 {
+		scale = []float64{num(sc[0]), num(sc[1])}
+	}
+	return tensor.InterpolateOptions{Size: nnfPair(a, "size"), ScaleFactor: scale,
 		Mode: a.String("mode"), AlignCorners: a.Bool("align_corners"), RecomputeScaleFactor: a.Bool("recompute")}
 }
 
@@ -179,25 +187,25 @@ func nnfDistinct(shape ...int) *nT {
 func TestNNFuncPoolGradients(t *testing.T) {
 	x := nnfDistinct(2, 2, 5, 6)
 	for name, o := range map[string]tensor.MaxPool2dOptions{
-		"k2":          {KernelSize: [2]int{2, 2}},
-		"k3s2p1":      {KernelSize: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}},
-		"dilated":     {KernelSize: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{2, 1}},
-		"ceil":        {KernelSize: [2]int{2, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 0}, CeilMode: true},
-		"overlapping": {KernelSize: [2]int{3, 2}, Stride: [2]int{1, 1}},
+		"k2":          {KernelSize: []int{2}},
+		"k3s2p1":      {KernelSize: []int{3}, Stride: []int{2}, Padding: []int{1}},
+		"dilated":     {KernelSize: []int{2, 3}, Stride: []int{1, 2}, Padding: []int{1}, Dilation: []int{2, 1}},
+		"ceil":        {KernelSize: []int{2}, Stride: []int{2}, Padding: []int{1, 0}, CeilMode: true},
+		"overlapping": {KernelSize: []int{3, 2}, Stride: []int{1}},
 	} {
 		gradcheck(t, "max_pool2d/"+name, func(in ...*nT) *nT { return tensor.MaxPool2d(in[0], o) }, x)
 	}
 	gradcheck(t, "max_pool2d/unbatched", func(in ...*nT) *nT {
-		return tensor.MaxPool2d(in[0], tensor.MaxPool2dOptions{KernelSize: [2]int{2, 2}, Stride: [2]int{1, 1}})
+		return tensor.MaxPool2d(in[0], tensor.MaxPool2dOptions{KernelSize: []int{2}, Stride: []int{1}})
 	}, nnfDistinct(2, 3, 4))
 	y := tensor.Randn(2, 2, 5, 6)
 	for name, o := range map[string]tensor.AvgPool2dOptions{
-		"k2":       {KernelSize: [2]int{2, 2}},
-		"k3s2p1":   {KernelSize: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}},
-		"excl":     {KernelSize: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true},
-		"ceil":     {KernelSize: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true},
-		"ceilExcl": {KernelSize: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, ExcludePad: true},
-		"divisor":  {KernelSize: [2]int{2, 3}, Stride: [2]int{1, 1}, DivisorOverride: 4},
+		"k2":       {KernelSize: []int{2}},
+		"k3s2p1":   {KernelSize: []int{3}, Stride: []int{2}, Padding: []int{1}},
+		"excl":     {KernelSize: []int{3}, Stride: []int{2}, Padding: []int{1}, ExcludePad: true},
+		"ceil":     {KernelSize: []int{3, 2}, Stride: []int{2}, Padding: []int{1}, CeilMode: true},
+		"ceilExcl": {KernelSize: []int{3, 2}, Stride: []int{2}, Padding: []int{1}, CeilMode: true, ExcludePad: true},
+		"divisor":  {KernelSize: []int{2, 3}, Stride: []int{1}, DivisorOverride: 4},
 	} {
 		gradcheck(t, "avg_pool2d/"+name, func(in ...*nT) *nT { return tensor.AvgPool2d(in[0], o) }, y)
 	}
@@ -272,14 +280,14 @@ func TestNNFuncOtherGradients(t *testing.T) {
 	gradcheck(t, "embedding/padding", func(in ...*nT) *nT { return tensor.Embedding(in[0], in[1], 2) }, idx, tensor.Randn(5, 3))
 	im := tensor.Randn(1, 2, 3, 4)
 	for name, o := range map[string]tensor.InterpolateOptions{
-		"nearest_size":    {Size: [2]int{5, 7}},
-		"nearest_down":    {Size: [2]int{2, 3}},
-		"nearest_scale":   {ScaleFactor: [2]float64{1.5, 2.5}},
-		"bilinear_size":   {Size: [2]int{5, 7}, Mode: "bilinear"},
-		"bilinear_ac":     {Size: [2]int{5, 3}, Mode: "bilinear", AlignCorners: true},
-		"bilinear_scale":  {ScaleFactor: [2]float64{1.7, 0.6}, Mode: "bilinear"},
-		"bilinear_ac_sf":  {ScaleFactor: [2]float64{2, 2}, Mode: "bilinear", AlignCorners: true},
-		"bilinear_recomp": {ScaleFactor: [2]float64{1.7, 1.3}, Mode: "bilinear", RecomputeScaleFactor: true},
+		"nearest_size":    {Size: []int{5, 7}},
+		"nearest_down":    {Size: []int{2, 3}},
+		"nearest_scale":   {ScaleFactor: []float64{1.5, 2.5}},
+		"bilinear_size":   {Size: []int{5, 7}, Mode: "bilinear"},
+		"bilinear_ac":     {Size: []int{5, 3}, Mode: "bilinear", AlignCorners: true},
+		"bilinear_scale":  {ScaleFactor: []float64{1.7, 0.6}, Mode: "bilinear"},
+		"bilinear_ac_sf":  {ScaleFactor: []float64{2}, Mode: "bilinear", AlignCorners: true},
+		"bilinear_recomp": {ScaleFactor: []float64{1.7, 1.3}, Mode: "bilinear", RecomputeScaleFactor: true},
 	} {
 		gradcheck(t, "interpolate/"+name, func(in ...*nT) *nT { return tensor.Interpolate(in[0], o) }, im)
 	}
@@ -315,10 +323,10 @@ func TestNNFuncDoubleBackward(t *testing.T) {
 	x := nnfDistinct(1, 2, 4, 5)
 	y := tensor.Randn(1, 2, 4, 5)
 	nnfGradgradcheck(t, "max_pool2d", func(in ...*nT) *nT {
-		return tensor.MaxPool2d(in[0], tensor.MaxPool2dOptions{KernelSize: [2]int{3, 2}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}})
+		return tensor.MaxPool2d(in[0], tensor.MaxPool2dOptions{KernelSize: []int{3, 2}, Stride: []int{1, 2}, Padding: []int{1}})
 	}, 0, x)
 	nnfGradgradcheck(t, "avg_pool2d", func(in ...*nT) *nT {
-		return tensor.AvgPool2d(in[0], tensor.AvgPool2dOptions{KernelSize: [2]int{3, 3}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, ExcludePad: true})
+		return tensor.AvgPool2d(in[0], tensor.AvgPool2dOptions{KernelSize: []int{3}, Stride: []int{2, 1}, Padding: []int{1}, ExcludePad: true})
 	}, 0, y)
 	nnfGradgradcheck(t, "adaptive_avg_pool2d", func(in ...*nT) *nT { return tensor.AdaptiveAvgPool2d(in[0], 3, 3) }, 0, y)
 	nnfGradgradcheck(t, "adaptive_max_pool2d", func(in ...*nT) *nT {
@@ -326,10 +334,10 @@ func TestNNFuncDoubleBackward(t *testing.T) {
 		return v
 	}, 0, x)
 	nnfGradgradcheck(t, "nearest", func(in ...*nT) *nT {
-		return tensor.Interpolate(in[0], tensor.InterpolateOptions{Size: [2]int{6, 3}})
+		return tensor.Interpolate(in[0], tensor.InterpolateOptions{Size: []int{6, 3}})
 	}, 0, y)
 	nnfGradgradcheck(t, "bilinear", func(in ...*nT) *nT {
-		return tensor.Interpolate(in[0], tensor.InterpolateOptions{Size: [2]int{6, 3}, Mode: "bilinear"})
+		return tensor.Interpolate(in[0], tensor.InterpolateOptions{Size: []int{6, 3}, Mode: "bilinear"})
 	}, 0, y)
 	idx := tensor.FromSlice([]int32{1, 3, 1, 0}, 4)
 	nnfGradgradcheck(t, "embedding", func(in ...*nT) *nT { return tensor.Embedding(in[0], in[1], 3) }, 1, idx, tensor.Randn(4, 2))
@@ -385,7 +393,7 @@ func TestNNFuncNormBackwardPaths(t *testing.T) {
 
 func TestNNFuncMaxPoolValuesMatchIndices(t *testing.T) {
 	x := tensor.Randn(2, 3, 7, 6)
-	o := tensor.MaxPool2dOptions{KernelSize: [2]int{3, 2}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, CeilMode: true}
+	o := tensor.MaxPool2dOptions{KernelSize: []int{3, 2}, Stride: []int{2, 1}, Padding: []int{1}, CeilMode: true}
 	v := tensor.MaxPool2d(x, o)
 	v2, idx := tensor.MaxPool2dWithIndices(x, o)
 	if idx.DType() != tensor.Int64 {
@@ -408,16 +416,16 @@ func TestNNFuncFloat16(t *testing.T) {
 	h := x.To(tensor.Float16)
 	xr := h.Float() // the float16-rounded values
 	for name, f := range map[string]func(*nT) *nT{
-		"max_pool2d": func(x *nT) *nT { return tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: [2]int{2, 2}}) },
+		"max_pool2d": func(x *nT) *nT { return tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: []int{2}}) },
 		"avg_pool2d": func(x *nT) *nT {
-			return tensor.AvgPool2d(x, tensor.AvgPool2dOptions{KernelSize: [2]int{3, 3}, Padding: [2]int{1, 1}})
+			return tensor.AvgPool2d(x, tensor.AvgPool2dOptions{KernelSize: []int{3}, Padding: []int{1}})
 		},
 		"adaptive":   func(x *nT) *nT { return tensor.AdaptiveAvgPool2d(x, 3, 4) },
 		"batch_norm": func(x *nT) *nT { return tensor.BatchNorm(x, nil, nil, nil, nil, true, 0.1, 1e-5) },
 		"layer_norm": func(x *nT) *nT { return tensor.LayerNorm(x, []int{6}, nil, nil, 1e-5) },
 		"group_norm": func(x *nT) *nT { return tensor.GroupNorm(x, 2, nil, nil, 1e-5) },
 		"bilinear": func(x *nT) *nT {
-			return tensor.Interpolate(x, tensor.InterpolateOptions{Size: [2]int{7, 9}, Mode: "bilinear"})
+			return tensor.Interpolate(x, tensor.InterpolateOptions{Size: []int{7, 9}, Mode: "bilinear"})
 		},
 	} {
 		got := f(h)
@@ -563,20 +571,20 @@ func TestNNFuncDropout2d(t *testing.T) {
 
 func TestNNFuncPanics(t *testing.T) {
 	x := tensor.Randn(1, 2, 5, 5)
-	k2 := [2]int{2, 2}
+	k2 := []int{2}
 	mustPanic(t, "max_pool2d: expected a 3-D [C, H, W] or 4-D", func() { tensor.MaxPool2d(tensor.Randn(5, 5), tensor.MaxPool2dOptions{KernelSize: k2}) })
 	mustPanic(t, "max_pool2d: pad should be at most half of kernel size", func() {
-		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Padding: [2]int{2, 0}})
+		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Padding: []int{2, 0}})
 	})
-	mustPanic(t, "max_pool2d: kernel size should be greater than zero", func() { tensor.MaxPool2d(x, tensor.MaxPool2dOptions{}) })
-	mustPanic(t, "max_pool2d: stride should be greater than zero", func() {
-		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Stride: [2]int{1, -1}})
+	mustPanic(t, "max_pool2d: KernelSize must be set (it has no default)", func() { tensor.MaxPool2d(x, tensor.MaxPool2dOptions{}) })
+	mustPanic(t, "max_pool2d: Stride must be positive, got [1 -1]", func() {
+		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Stride: []int{1, -1}})
 	})
-	mustPanic(t, "max_pool2d: dilation should be greater than zero", func() {
-		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Dilation: [2]int{0, 1}})
+	mustPanic(t, "max_pool2d: Dilation must be positive, got [0 1]", func() {
+		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: k2, Dilation: []int{0, 1}})
 	})
 	mustPanic(t, "max_pool2d: input of shape [1 2 5 5] gives output size 0x0, which is too small", func() {
-		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: [2]int{6, 6}})
+		tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: []int{6}})
 	})
 	mustPanic(t, "max_pool2d: expected a floating-point input, got int64", func() {
 		tensor.MaxPool2d(tensor.Zeros(1, 1, 4, 4).Long(), tensor.MaxPool2dOptions{KernelSize: k2})
@@ -587,7 +595,7 @@ func TestNNFuncPanics(t *testing.T) {
 	mustPanic(t, "max_pool1d: expected a 2-D [C, L] or 3-D [N, C, L] input", func() {
 		tensor.MaxPool1d(x, tensor.MaxPool1dOptions{KernelSize: 2})
 	})
-	mustPanic(t, "avg_pool2d: divisor must be positive", func() {
+	mustPanic(t, "avg_pool2d: DivisorOverride must be positive, got -1", func() {
 		tensor.AvgPool2d(x, tensor.AvgPool2dOptions{KernelSize: k2, DivisorOverride: -1})
 	})
 	mustPanic(t, "avg_pool1d: pad should be at most half", func() {
@@ -642,27 +650,33 @@ func TestNNFuncPanics(t *testing.T) {
 	})
 
 	im := tensor.Randn(1, 1, 3, 3)
-	mustPanic(t, "interpolate: exactly one of size or scale_factor should be defined", func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{Size: [2]int{2, 2}, ScaleFactor: [2]float64{2, 2}})
+	mustPanic(t, "interpolate: exactly one of Size or ScaleFactor should be set", func() {
+		tensor.Interpolate(im, tensor.InterpolateOptions{Size: []int{2}, ScaleFactor: []float64{2}})
 	})
-	mustPanic(t, "interpolate: exactly one of size or scale_factor", func() { tensor.Interpolate(im, tensor.InterpolateOptions{}) })
+	mustPanic(t, "interpolate: exactly one of Size or ScaleFactor", func() { tensor.Interpolate(im, tensor.InterpolateOptions{}) })
+	mustPanic(t, "interpolate: exactly one of Size or ScaleFactor", func() {
+		tensor.Interpolate(im, tensor.InterpolateOptions{Size: []int{}, ScaleFactor: []float64{}})
+	})
+	mustPanic(t, "interpolate: RecomputeScaleFactor is not meaningful with an explicit Size", func() {
+		tensor.Interpolate(im, tensor.InterpolateOptions{Size: []int{4}, RecomputeScaleFactor: true})
+	})
 	mustPanic(t, "interpolate: align_corners option can only be set with the interpolating modes", func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: [2]float64{2, 2}, AlignCorners: true})
+		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: []float64{2}, AlignCorners: true})
 	})
 	mustPanic(t, `interpolate: unsupported mode "bicubic"`, func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: [2]float64{2, 2}, Mode: "bicubic"})
+		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: []float64{2}, Mode: "bicubic"})
 	})
 	mustPanic(t, "interpolate: expected a 4-D input", func() {
-		tensor.Interpolate(tensor.Randn(1, 3, 3), tensor.InterpolateOptions{Size: [2]int{2, 2}})
+		tensor.Interpolate(tensor.Randn(1, 3, 3), tensor.InterpolateOptions{Size: []int{2}})
 	})
 	mustPanic(t, "interpolate: input and output sizes should be greater than 0, but got input (H: 3, W: 3) output (H: 0, W: 0)", func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: [2]float64{0.2, 0.2}})
+		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: []float64{0.2}})
 	})
-	mustPanic(t, "interpolate: scale factors must be positive", func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: [2]float64{-2, 2}})
+	mustPanic(t, "interpolate: ScaleFactor must be positive and finite, got [-2 2]", func() {
+		tensor.Interpolate(im, tensor.InterpolateOptions{ScaleFactor: []float64{-2, 2}})
 	})
-	mustPanic(t, "interpolate: input and output sizes should be greater than 0", func() {
-		tensor.Interpolate(im, tensor.InterpolateOptions{Size: [2]int{0, 4}})
+	mustPanic(t, "interpolate: Size must be positive, got [0 4]", func() {
+		tensor.Interpolate(im, tensor.InterpolateOptions{Size: []int{0, 4}})
 	})
 
 	mustPanic(t, "dropout: dropout probability has to be between 0 and 1, but got 1.5", func() { tensor.Dropout(x, 1.5, true, nil) })

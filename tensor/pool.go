@@ -6,48 +6,144 @@ import (
 	"github.com/emberml/ember/accel/cpu"
 )
 
-// MaxPool2dOptions configure MaxPool2d, as the arguments of PyTorch's
-// F.max_pool2d. Pairs are (height, width).
+// MaxPool2dOptions configure MaxPool2d and MaxPool2dWithIndices, as the
+// arguments of PyTorch's F.max_pool2d. Each []int option is PyTorch's "int
+// or tuple": one value, used for both spatial dimensions, or two
+// ([height, width]); nil or empty takes PyTorch's default.
 type MaxPool2dOptions struct {
-	KernelSize [2]int
-	Stride     [2]int // zero means the kernel size
-	Padding    [2]int // implicit -inf padding on both sides, at most half the kernel
-	Dilation   [2]int // zero means 1
-	CeilMode   bool   // round the output size up instead of down
+	// KernelSize is the size of the pooling window; every value must be
+	// positive. Required, as PyTorch's kernel_size (no default).
+	KernelSize []int
+	// Stride is the step between windows; every value must be positive.
+	// Default (nil): KernelSize, as PyTorch's stride=None.
+	Stride []int
+	// Padding is the implicit -inf padding added on both sides of each
+	// dimension; each value must be between 0 and half the kernel size.
+	// Default (nil): 0, as PyTorch's padding=0.
+	Padding []int
+	// Dilation is the spacing between window elements; every value must be
+	// positive. Default (nil): 1, as PyTorch's dilation=1.
+	Dilation []int
+	// CeilMode rounds the output size up instead of down; a window that
+	// would start in the right or bottom padding is still dropped, as in
+	// PyTorch. Default (false): round down, as PyTorch's ceil_mode=False.
+	CeilMode bool
 }
 
-// AvgPool2dOptions configure AvgPool2d, as F.avg_pool2d. Pairs are
-// (height, width).
+// AvgPool2dOptions configure AvgPool2d, as the arguments of PyTorch's
+// F.avg_pool2d. Each []int option is PyTorch's "int or tuple": one value,
+// used for both spatial dimensions, or two ([height, width]); nil or empty
+// takes PyTorch's default.
+//
+// Note ExcludePad: it is the negation of PyTorch's count_include_pad, so
+// that the zero value keeps PyTorch's default (padding counted in the
+// divisor). count_include_pad=False is ExcludePad: true.
 type AvgPool2dOptions struct {
-	KernelSize [2]int
-	Stride     [2]int // zero means the kernel size
-	Padding    [2]int // implicit zero padding on both sides, at most half the kernel
-	CeilMode   bool
-	// ExcludePad leaves the padded positions out of the divisor. PyTorch's
-	// count_include_pad (default true) is its negation, so the zero value
-	// matches PyTorch's default.
+	// KernelSize is the size of the pooling window; every value must be
+	// positive. Required, as PyTorch's kernel_size (no default).
+	KernelSize []int
+	// Stride is the step between windows; every value must be positive.
+	// Default (nil): KernelSize, as PyTorch's stride=None.
+	Stride []int
+	// Padding is the implicit zero padding added on both sides of each
+	// dimension; each value must be between 0 and half the kernel size.
+	// Default (nil): 0, as PyTorch's padding=0.
+	Padding []int
+	// CeilMode rounds the output size up instead of down. Default (false):
+	// round down, as PyTorch's ceil_mode=False.
+	CeilMode bool
+	// ExcludePad leaves the padded positions out of each window's divisor.
+	// It is the NEGATION of PyTorch's count_include_pad: ExcludePad: true
+	// is count_include_pad=False. Default (false): padding is counted, as
+	// PyTorch's count_include_pad=True. (Positions past the padding that
+	// CeilMode adds are never counted, as in PyTorch.)
 	ExcludePad bool
-	// DivisorOverride, when non-zero, divides every window sum instead of
-	// the window's size.
+	// DivisorOverride, when positive, divides every window sum instead of
+	// the window's size; negative values panic. Default (0): no override,
+	// as PyTorch's divisor_override=None.
 	DivisorOverride int
 }
 
-// MaxPool1dOptions configure MaxPool1d, as F.max_pool1d.
+// MaxPool1dOptions configure MaxPool1d and MaxPool1dWithIndices, as the
+// arguments of PyTorch's F.max_pool1d. Each option is a plain int, and zero
+// means PyTorch's default.
 type MaxPool1dOptions struct {
+	// KernelSize is the size of the pooling window. Required and positive,
+	// as PyTorch's kernel_size (no default).
 	KernelSize int
-	Stride     int // zero means the kernel size
-	Padding    int
-	Dilation   int // zero means 1
-	CeilMode   bool
+	// Stride is the step between windows. Default (0): KernelSize, as
+	// PyTorch's stride=None; negative values panic.
+	Stride int
+	// Padding is the implicit -inf padding added on both sides, at most
+	// half the kernel size. Default (0): 0, as PyTorch's padding=0.
+	Padding int
+	// Dilation is the spacing between window elements. Default (0): 1, as
+	// PyTorch's dilation=1; negative values panic.
+	Dilation int
+	// CeilMode rounds the output size up instead of down. Default (false):
+	// round down, as PyTorch's ceil_mode=False.
+	CeilMode bool
 }
 
-// AvgPool1dOptions configure AvgPool1d, as F.avg_pool1d.
+// AvgPool1dOptions configure AvgPool1d, as the arguments of PyTorch's
+// F.avg_pool1d. Each option is a plain int, and zero means PyTorch's
+// default.
+//
+// Note ExcludePad: it is the negation of PyTorch's count_include_pad, so
+// that the zero value keeps PyTorch's default (padding counted in the
+// divisor). count_include_pad=False is ExcludePad: true.
 type AvgPool1dOptions struct {
+	// KernelSize is the size of the pooling window. Required and positive,
+	// as PyTorch's kernel_size (no default).
 	KernelSize int
-	Stride     int // zero means the kernel size
-	Padding    int
-	CeilMode   bool
-	ExcludePad bool // the negation of PyTorch's count_include_pad
+	// Stride is the step between windows. Default (0): KernelSize, as
+	// PyTorch's stride=None; negative values panic.
+	Stride int
+	// Padding is the implicit zero padding added on both sides, at most
+	// half the kernel size. Default (0): 0, as PyTorch's padding=0.
+	Padding int
+	// CeilMode rounds the output size up instead of down. Default (false):
+	// round down, as PyTorch's ceil_mode=False.
+	CeilMode bool
+	// ExcludePad leaves the padded positions out of each window's divisor.
+	// It is the NEGATION of PyTorch's count_include_pad: ExcludePad: true
+	// is count_include_pad=False. Default (false): padding is counted, as
+	// PyTorch's count_include_pad=True.
+	ExcludePad bool
+}
+
+// nnfPoolOpts is a pooling op's options as per-dimension (height, width)
+// values; 1-D pools use a height of 1.
+type nnfPoolOpts struct {
+	k, s, p, d []int
+	ceil       bool
+	nd         int // spatial dims the caller has (1 or 2), for messages
+}
+
+// nnfPool2dOpts checks the options of a 2-D pool (nil dilation for
+// average pooling) and expands them.
+func nnfPool2dOpts(op string, kernel, stride, padding, dilation []int, ceil bool) nnfPoolOpts {
+	k := apiDims(op, "KernelSize", kernel, 2, 1)
+	return nnfPoolOpts{
+		k:    k,
+		s:    apiDims(op, "Stride", stride, 2, 1, k...),
+		p:    apiDims(op, "Padding", padding, 2, 0, 0),
+		d:    apiDims(op, "Dilation", dilation, 2, 1, 1),
+		ceil: ceil, nd: 2,
+	}
+}
+
+// nnfPool1dOpts checks the options of a 1-D pool and expands them to a
+// 2-D pool's with a height of 1.
+func nnfPool1dOpts(op string, kernel, stride, padding, dilation int, ceil bool) nnfPoolOpts {
+	k := apiDim(op, "KernelSize", kernel, 1)
+	return nnfPoolOpts{
+		k:    []int{1, k},
+		s:    []int{1, apiDim(op, "Stride", stride, 1, k)},
+		p:    []int{0, apiDim(op, "Padding", padding, 0, 0)},
+		d:    []int{1, apiDim(op, "Dilation", dilation, 1, 1)},
+		ceil: ceil, nd: 1,
+	}
 }
 
 // nnfFloatInput returns x detached, contiguous and in its compute dtype
@@ -126,30 +222,18 @@ func nnfPoolInput(op string, x *Tensor) (planes, h, w int) {
 	return cpu.Numel(x.shape[:nd-2]), x.shape[nd-2], x.shape[nd-1]
 }
 
-// nnfPoolGeom validates pooling options and computes the output size.
-func nnfPoolGeom(op string, x *Tensor, k, s, p, d [2]int, ceil bool) cpu.Pool2d {
+// nnfPoolGeom checks a pool's options against x and computes the output
+// size.
+func nnfPoolGeom(op string, x *Tensor, o nnfPoolOpts) cpu.Pool2d {
 	_, h, w := nnfPoolInput(op, x)
-	if s == [2]int{} {
-		s = k
-	}
-	if d == [2]int{} {
-		d = [2]int{1, 1}
-	}
-	if k[0] <= 0 || k[1] <= 0 {
-		panicf(op, "kernel size should be greater than zero, got %v", k)
-	}
-	if s[0] <= 0 || s[1] <= 0 {
-		panicf(op, "stride should be greater than zero, got %v", s)
-	}
-	if d[0] <= 0 || d[1] <= 0 {
-		panicf(op, "dilation should be greater than zero, got %v", d)
-	}
-	if p[0] < 0 || p[1] < 0 || p[0] > k[0]/2 || p[1] > k[1]/2 {
-		panicf(op, "pad should be at most half of kernel size, but got padding %v and kernel size %v", p, k)
+	k, s, p, d := o.k, o.s, o.p, o.d
+	if p[0] > k[0]/2 || p[1] > k[1]/2 {
+		lo := 2 - o.nd
+		panicf(op, "pad should be at most half of kernel size, but got Padding %v and KernelSize %v", p[lo:], k[lo:])
 	}
 	g := cpu.Pool2d{H: h, W: w, KH: k[0], KW: k[1], SH: s[0], SW: s[1], PH: p[0], PW: p[1], DH: d[0], DW: d[1]}
-	g.OH = cpu.PoolOutSize(h, k[0], s[0], p[0], d[0], ceil)
-	g.OW = cpu.PoolOutSize(w, k[1], s[1], p[1], d[1], ceil)
+	g.OH = cpu.PoolOutSize(h, k[0], s[0], p[0], d[0], o.ceil)
+	g.OW = cpu.PoolOutSize(w, k[1], s[1], p[1], d[1], o.ceil)
 	if g.OH < 1 || g.OW < 1 {
 		panicf(op, "input of shape %v gives output size %dx%d, which is too small", x.shape, g.OH, g.OW)
 	}
@@ -167,7 +251,7 @@ func nnfOutShape(x *Tensor, oh, ow int) []int {
 // [C, H, W]), as F.max_pool2d. The gradient flows to the position of each
 // window's maximum (the first one, in row-major order, on ties; NaN wins).
 func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
-	v, _ := nnfMaxPool("max_pool2d", x, o)
+	v, _ := MaxPool2dWithIndices(x, o)
 	return v
 }
 
@@ -175,11 +259,12 @@ func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
 // position h*W+w within its input plane of each maximum, as
 // F.max_pool2d(..., return_indices=True).
 func MaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) (values, indices *Tensor) {
-	return nnfMaxPool("max_pool2d", x, o)
+	const op = "max_pool2d"
+	return nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode))
 }
 
-func nnfMaxPool(op string, x *Tensor, o MaxPool2dOptions) (*Tensor, *Tensor) {
-	g := nnfPoolGeom(op, x, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode)
+func nnfMaxPool(op string, x *Tensor, o nnfPoolOpts) (*Tensor, *Tensor) {
+	g := nnfPoolGeom(op, x, o)
 	planes := cpu.Numel(x.shape[:len(x.shape)-2])
 	shape := nnfOutShape(x, g.OH, g.OW)
 	xc := nnfFloatInput(op, x)
@@ -216,16 +301,16 @@ func nnfRecordArgmax(op string, x, out, idx *Tensor, planes, inSize int) *Tensor
 // AvgPool2d applies 2-D average pooling to x ([N, C, H, W] or [C, H, W]),
 // as F.avg_pool2d.
 func AvgPool2d(x *Tensor, o AvgPool2dOptions) *Tensor {
-	return nnfAvgPool("avg_pool2d", x, o)
+	const op = "avg_pool2d"
+	div := apiDim(op, "DivisorOverride", o.DivisorOverride, 1, 0)
+	return nnfAvgPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, nil, o.CeilMode), o.ExcludePad, div)
 }
 
-func nnfAvgPool(op string, x *Tensor, o AvgPool2dOptions) *Tensor {
-	g := nnfPoolGeom(op, x, o.KernelSize, o.Stride, o.Padding, [2]int{1, 1}, o.CeilMode)
-	if o.DivisorOverride < 0 {
-		panicf(op, "divisor must be positive, got %d", o.DivisorOverride)
-	}
+// nnfAvgPool runs average pooling; div is the divisor override (0: none).
+func nnfAvgPool(op string, x *Tensor, o nnfPoolOpts, excludePad bool, div int) *Tensor {
+	g := nnfPoolGeom(op, x, o)
 	planes := cpu.Numel(x.shape[:len(x.shape)-2])
-	cip, div := !o.ExcludePad, o.DivisorOverride
+	cip := !excludePad
 	l := &nnfLinear{
 		op: op, adjOp: op + "_backward", in: x.shape, out: nnfOutShape(x, g.OH, g.OW),
 		fwd: nnfKernel(func(d, s []float32) { cpu.AvgPool2d(d, s, planes, g, cip, div) },
@@ -314,20 +399,16 @@ func MaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
 // MaxPool1dWithIndices is MaxPool1d that also returns the int64 position
 // of each maximum along L.
 func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tensor) {
-	v, i := nnfMaxPool("max_pool1d", nnfAs2d("max_pool1d", x), MaxPool2dOptions{
-		KernelSize: [2]int{1, o.KernelSize}, Stride: [2]int{1, nnfOr(o.Stride, o.KernelSize)},
-		Padding: [2]int{0, o.Padding}, Dilation: [2]int{1, nnfOr(o.Dilation, 1)}, CeilMode: o.CeilMode,
-	})
+	const op = "max_pool1d"
+	v, i := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode))
 	return v.Squeeze(-2), i.Squeeze(-2)
 }
 
 // AvgPool1d applies 1-D average pooling to x ([N, C, L] or [C, L]), as
 // F.avg_pool1d.
 func AvgPool1d(x *Tensor, o AvgPool1dOptions) *Tensor {
-	return nnfAvgPool("avg_pool1d", nnfAs2d("avg_pool1d", x), AvgPool2dOptions{
-		KernelSize: [2]int{1, o.KernelSize}, Stride: [2]int{1, nnfOr(o.Stride, o.KernelSize)},
-		Padding: [2]int{0, o.Padding}, CeilMode: o.CeilMode, ExcludePad: o.ExcludePad,
-	}).Squeeze(-2)
+	const op = "avg_pool1d"
+	return nnfAvgPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, 0, o.CeilMode), o.ExcludePad, 0).Squeeze(-2)
 }
 
 // AdaptiveAvgPool1d is AdaptiveAvgPool2d along the last dimension of a
@@ -347,12 +428,4 @@ func AdaptiveMaxPool1d(x *Tensor, outL int) (values, indices *Tensor) {
 	}
 	v, i := nnfAdaptiveMax("adaptive_max_pool1d", nnfAs2d("adaptive_max_pool1d", x), 1, outL)
 	return v.Squeeze(-2), i.Squeeze(-2)
-}
-
-// nnfOr returns v, or def when v is zero.
-func nnfOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
