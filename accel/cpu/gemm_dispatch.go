@@ -1,5 +1,7 @@
 package cpu
 
+//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu"
+
 import (
 	"fmt"
 	"strings"

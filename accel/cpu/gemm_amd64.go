@@ -1,0 +1,53 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// The amd64 micro-kernels (generated into gemm_kern_amd64.s by
+// internal/asmgen) and their blocking. Zen 5 has a 48 KiB L1 and a 1 MiB L2
+// per core: a kc×nr panel of B (kc=256: 32 KiB for AVX-512 float32) stays in
+// L1, an mc×kc block of A (336×256: 336 KiB) in L2.
+
+func init() {
+	x := cpu.X86
+	var sets []*gemmKernelSet
+	if x.HasAVX512F {
+		sets = append(sets, &gemmKernelSet{
+			name: "avx512",
+			s:    &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, fn: sgemmAVX512},
+			d:    &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512},
+		})
+	}
+	if x.HasAVX2 && x.HasFMA {
+		sets = append(sets, &gemmKernelSet{
+			name: "avx2",
+			s:    &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, fn: sgemmAVX2},
+			d:    &gemmKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, fn: dgemmAVX2},
+		})
+	}
+	gemmSets = append(sets, gemmSets...)
+}
+
+// The wrappers check that the panels and the C tile lie inside their
+// slices, since the assembly does not.
+
+func sgemmAVX512(kc int, ap, bp, c []float32, ldc int, alpha, beta float32) {
+	_, _, _ = ap[kc*14-1], bp[kc*32-1], c[13*ldc+31]
+	sgemmKernAVX512(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+}
+
+func dgemmAVX512(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+	_, _, _ = ap[kc*14-1], bp[kc*16-1], c[13*ldc+15]
+	dgemmKernAVX512(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+}
+
+func sgemmAVX2(kc int, ap, bp, c []float32, ldc int, alpha, beta float32) {
+	_, _, _ = ap[kc*6-1], bp[kc*16-1], c[5*ldc+15]
+	sgemmKernAVX2(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+}
+
+func dgemmAVX2(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+	_, _, _ = ap[kc*6-1], bp[kc*8-1], c[5*ldc+7]
+	dgemmKernAVX2(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+}

@@ -1,0 +1,224 @@
+// Command asmgen writes the amd64 GEMM micro-kernels of package cpu
+// (gemm_kern_amd64.s and its Go declarations) with avo. It is a separate
+// module so that avo stays out of Ember's own dependencies. Run it through
+// go generate in accel/cpu:
+//
+//	//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu"
+//
+// Each kernel computes one mr×nr tile of C = alpha*Ap*Bp + beta*C from
+// packed panels: Ap holds kc steps of mr elements (the tile's rows), Bp kc
+// steps of nr elements (its columns). The nr columns are nv vectors, and
+// the tile's mr*nv accumulators stay in registers for the whole loop over
+// kc: each step loads nv vectors of Bp, broadcasts each of the mr elements
+// of Ap, and does mr*nv fused multiply-adds. When beta is zero, C is not
+// read.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+var (
+	zregs = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+	yregs = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+)
+
+// kernel describes one micro-kernel to generate.
+type kernel struct {
+	name   string
+	double bool // float64 elements, else float32
+	avx512 bool // zmm registers (32 of them), else ymm (16)
+	mr, nv int  // tile rows, and vectors per tile row
+	unroll int  // steps of kc per loop iteration
+}
+
+func (k kernel) esize() int { return map[bool]int{false: 4, true: 8}[k.double] }
+func (k kernel) vbytes() int {
+	if k.avx512 {
+		return 64
+	}
+	return 32
+}
+func (k kernel) nr() int { return k.nv * k.vbytes() / k.esize() }
+
+func (k kernel) vregs() []VecPhysical {
+	if k.avx512 {
+		return zregs
+	}
+	return yregs
+}
+
+func (k kernel) fma(a, b, acc Op) {
+	if k.double {
+		VFMADD231PD(a, b, acc)
+	} else {
+		VFMADD231PS(a, b, acc)
+	}
+}
+
+func (k kernel) bcast(m, r Op) {
+	if k.double {
+		VBROADCASTSD(m, r)
+	} else {
+		VBROADCASTSS(m, r)
+	}
+}
+
+func (k kernel) mul(a, b, dst Op) {
+	if k.double {
+		VMULPD(a, b, dst)
+	} else {
+		VMULPS(a, b, dst)
+	}
+}
+
+func (k kernel) gen() {
+	typ := "float32"
+	if k.double {
+		typ = "float64"
+	}
+	TEXT(k.name, NOSPLIT, fmt.Sprintf("func(kc int, a, b, c *%s, ldc int, alpha, beta %s)", typ, typ))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*Ap*Bp + beta*C (see asmgen).", k.name, k.mr, k.nr()))
+	es, vb := k.esize(), k.vbytes()
+	regs := k.vregs()
+	mr, nv := k.mr, k.nv
+	acc := func(i, v int) VecPhysical { return regs[i*nv+v] }
+	nacc := mr * nv
+	bv := regs[nacc : nacc+nv]
+	tmp := regs[nacc+nv:]
+	if len(tmp) < 1 {
+		panic("not enough vector registers")
+	}
+
+	kc := Load(Param("kc"), GP64())
+	pa := Load(Param("a"), GP64())
+	pb := Load(Param("b"), GP64())
+
+	for i := range mr {
+		for v := range nv {
+			if k.avx512 {
+				VPXORD(acc(i, v), acc(i, v), acc(i, v)) // VXORPS on zmm needs AVX512DQ
+			} else {
+				VXORPS(acc(i, v), acc(i, v), acc(i, v))
+			}
+		}
+	}
+
+	nbcast := 0
+	step := func(p int) {
+		for v := range nv {
+			VMOVUPS(Mem{Base: pb, Disp: (p*nv+v)*vb}, bv[v])
+		}
+		for i := range mr {
+			am := Mem{Base: pa, Disp: (p*mr + i) * es}
+			t := tmp[nbcast%len(tmp)]
+			nbcast++
+			k.bcast(am, t)
+			for v := range nv {
+				k.fma(t, bv[v], acc(i, v))
+			}
+		}
+	}
+
+	Comment("Main loop, unrolled.")
+	Label(k.name + "_loop")
+	CMPQ(kc, U32(k.unroll))
+	JL(LabelRef(k.name + "_tail"))
+	for p := range k.unroll {
+		step(p)
+	}
+	ADDQ(U32(k.unroll*mr*es), pa)
+	ADDQ(U32(k.unroll*nv*vb), pb)
+	SUBQ(U32(k.unroll), kc)
+	JMP(LabelRef(k.name + "_loop"))
+
+	Label(k.name + "_tail")
+	TESTQ(kc, kc)
+	JE(LabelRef(k.name + "_store"))
+	step(0)
+	ADDQ(U32(mr*es), pa)
+	ADDQ(U32(nv*vb), pb)
+	DECQ(kc)
+	JMP(LabelRef(k.name + "_tail"))
+
+	Label(k.name + "_store")
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	if k.double {
+		SHLQ(U8(3), ldc)
+	} else {
+		SHLQ(U8(2), ldc)
+	}
+	// alpha and beta, broadcast.
+	valpha, vbeta := tmp[0], tmp[len(tmp)-1]
+	if len(tmp) < 2 {
+		// Not enough spare registers: reuse the B registers.
+		valpha, vbeta = bv[0], bv[len(bv)-1]
+	}
+	k.bcast(paramAddr("alpha"), valpha)
+	for i := range mr {
+		for v := range nv {
+			k.mul(valpha, acc(i, v), acc(i, v))
+		}
+	}
+	// beta == 0 (either sign) means C is not read.
+	bbits := GP64()
+	if k.double {
+		MOVQ(paramAddr("beta"), bbits)
+		SHLQ(U8(1), bbits)
+	} else {
+		MOVL(paramAddr("beta"), bbits.As32())
+		SHLL(U8(1), bbits.As32())
+	}
+	JE(LabelRef(k.name + "_nobeta"))
+	k.bcast(paramAddr("beta"), vbeta)
+	row := GP64()
+	MOVQ(pc, row)
+	for i := range mr {
+		for v := range nv {
+			k.fma(Mem{Base: row, Disp: v * vb}, vbeta, acc(i, v))
+		}
+		if i < mr-1 {
+			ADDQ(ldc, row)
+		}
+	}
+	Label(k.name + "_nobeta")
+	for i := range mr {
+		for v := range nv {
+			VMOVUPS(acc(i, v), Mem{Base: pc, Disp: v * vb})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, pc)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// paramAddr is the stack address of the named argument.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, k := range []kernel{
+		{name: "sgemmKernAVX512", avx512: true, mr: 14, nv: 2, unroll: 4},
+		{name: "dgemmKernAVX512", double: true, avx512: true, mr: 14, nv: 2, unroll: 4},
+		{name: "sgemmKernAVX2", mr: 6, nv: 2, unroll: 4},
+		{name: "dgemmKernAVX2", double: true, mr: 6, nv: 2, unroll: 4},
+	} {
+		k.gen()
+	}
+	Generate()
+}
