@@ -27,6 +27,12 @@ type gemmKernel[T Float] struct {
 	// holds kc steps of mr values (ap[p*mr+i]) and bp kc steps of nr values
 	// (bp[p*nr+j]). When beta is zero C is not read. kc >= 1.
 	fn func(kc int, ap, bp, c []T, ldc int, alpha, beta T)
+	// packAN, when set, packs one full mr-row panel of an A that is not
+	// transposed: dst[p*mr+i] = a[i*lda+p] for i < mr, p < kb.
+	packAN func(dst, a []T, lda, kb int)
+	// packBT, when set, packs one full nr-column panel of a B that is
+	// transposed: dst[p*nr+j] = b[j*ldb+p] for j < nr, p < kb.
+	packBT func(dst, b []T, ldb, kb int)
 }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for float32, row-major,
@@ -79,7 +85,7 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	kern := sgemmKernel()
 	npad := gemmRoundUp(n, kern.nr)
 	p := &PackedB{k: k, n: n, kern: kern, data: make([]float32, k*npad)}
-	src := gemmBSrc[float32]{trans: transB, b: b, ldb: ldb}
+	src := gemmBSrc[float32]{trans: transB, b: b, ldb: ldb, packT: kern.packBT}
 	for pc := 0; pc < k; pc += kern.kc {
 		kb := min(kern.kc, k-pc)
 		src.pack(p.data[pc*npad:pc*npad+kb*npad], pc, 0, kb, n, kern.nr)
@@ -146,6 +152,7 @@ type gemmBSrc[T Float] struct {
 	b      []T
 	ldb    int
 	packed []T // when non-nil, all of B packed by PackB
+	packT  func(dst, b []T, ldb, kb int)
 }
 
 // pack writes the kb×nb block of op(B) at (p0, j0) into dst as nr-wide
@@ -164,6 +171,10 @@ func (s gemmBSrc[T]) pack(dst []T, p0, j0, kb, nb, nr int) {
 			}
 			continue
 		}
+		if nw == nr && s.packT != nil {
+			s.packT(d, s.b[j*s.ldb+p0:], s.ldb, kb)
+			continue
+		}
 		if nw < nr {
 			clear(d)
 		}
@@ -179,7 +190,8 @@ func (s gemmBSrc[T]) pack(dst []T, p0, j0, kb, nb, nr int) {
 
 // gemmPackA writes the mb×kb block of op(A) at (i0, p0) into dst as mr-tall
 // panels of kb columns each, zero-padding the last panel.
-func gemmPackA[T Float](dst []T, trans bool, a []T, lda, i0, p0, mb, kb, mr int) {
+func gemmPackA[T Float](kern *gemmKernel[T], dst []T, trans bool, a []T, lda, i0, p0, mb, kb int) {
+	mr := kern.mr
 	for ip := 0; ip*mr < mb; ip++ {
 		i := i0 + ip*mr
 		mh := min(mr, mb-ip*mr)
@@ -191,6 +203,10 @@ func gemmPackA[T Float](dst []T, trans bool, a []T, lda, i0, p0, mb, kb, mr int)
 				copy(dd, row[:mh])
 				clear(dd[mh:])
 			}
+			continue
+		}
+		if mh == mr && kern.packAN != nil {
+			kern.packAN(d, a[i*lda+p0:], lda, kb)
 			continue
 		}
 		if mh < mr {
@@ -259,6 +275,7 @@ func gemmScaleC[T Float](m, n int, beta T, c []T, ldc int) {
 // gemmRun is the blocked driver shared by Sgemm, Dgemm and SgemmPacked.
 // The arguments have been checked.
 func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a []T, lda int, bs gemmBSrc[T], beta T, c []T, ldc int) {
+	bs.packT = kern.packBT
 	if m == 0 || n == 0 {
 		return
 	}
@@ -325,7 +342,7 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 					ic := ib * mc
 					mb := min(mc, m-ic)
 					if ib != lastIb {
-						gemmPackA(ap, transA, a, lda, ic, pc, mb, kb, mr)
+						gemmPackA(kern, ap, transA, a, lda, ic, pc, mb, kb)
 						lastIb = ib
 					}
 					jpLo, jpHi := js*npan/nsplit, (js+1)*npan/nsplit

@@ -15,8 +15,9 @@ func init() {
 	if x.HasAVX512F {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx512",
-			s:    &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, fn: sgemmAVX512},
-			d:    &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512},
+			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, fn: sgemmAVX512,
+				packAN: sgemmPackAN14, packBT: sgemmPackBT32},
+			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512},
 		})
 	}
 	if x.HasAVX2 && x.HasFMA {
@@ -50,4 +51,37 @@ func sgemmAVX2(kc int, ap, bp, c []float32, ldc int, alpha, beta float32) {
 func dgemmAVX2(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
 	_, _, _ = ap[kc*6-1], bp[kc*8-1], c[5*ldc+7]
 	dgemmKernAVX2(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+}
+
+// sgemmPackAN14 packs a 14-row panel of a non-transposed A for the AVX-512
+// kernel: dst[p*14+i] = a[i*lda+p], for p < kb.
+func sgemmPackAN14(dst, a []float32, lda, kb int) {
+	kb16 := kb / 16
+	if kb16 > 0 {
+		_, _ = a[13*lda+kb16*16-1], dst[(kb16*16-1)*14+13]
+		sgemmPackT14AVX512(kb16, &a[0], lda, &dst[0], 14)
+	}
+	for p := kb16 * 16; p < kb; p++ {
+		d := dst[p*14 : p*14+14]
+		for i := range d {
+			d[i] = a[i*lda+p]
+		}
+	}
+}
+
+// sgemmPackBT32 packs a 32-column panel of a transposed B for the AVX-512
+// kernel: dst[p*32+j] = b[j*ldb+p], for p < kb.
+func sgemmPackBT32(dst, b []float32, ldb, kb int) {
+	kb16 := kb / 16
+	if kb16 > 0 {
+		_, _ = b[31*ldb+kb16*16-1], dst[(kb16*16-1)*32+31]
+		sgemmPackT16AVX512(kb16, &b[0], ldb, &dst[0], 32)
+		sgemmPackT16AVX512(kb16, &b[16*ldb], ldb, &dst[16], 32)
+	}
+	for p := kb16 * 16; p < kb; p++ {
+		d := dst[p*32 : p*32+32]
+		for j := range d {
+			d[j] = b[j*ldb+p]
+		}
+	}
 }

@@ -23,3 +23,13 @@ func sgemmKernAVX2(kc int, a *float32, b *float32, c *float32, ldc int, alpha fl
 //
 //go:noescape
 func dgemmKernAVX2(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64, beta float64)
+
+// sgemmPackT14AVX512 packs 14 rows of src, transposed, into dst (see asmgen).
+//
+//go:noescape
+func sgemmPackT14AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride int)
+
+// sgemmPackT16AVX512 packs 16 rows of src, transposed, into dst (see asmgen).
+//
+//go:noescape
+func sgemmPackT16AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride int)

@@ -110,10 +110,33 @@ func (k kernel) gen() {
 		}
 	}
 
+	// Prefetch the C tile now, so that it is in L1 when the loop is done.
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	if k.double {
+		SHLQ(U8(3), ldc)
+	} else {
+		SHLQ(U8(2), ldc)
+	}
+	{
+		row := GP64()
+		MOVQ(pc, row)
+		rowBytes := k.nr() * es
+		for i := range mr {
+			for off := 0; off < rowBytes; off += 64 {
+				PREFETCHT0(Mem{Base: row, Disp: off})
+			}
+			PREFETCHT0(Mem{Base: row, Disp: rowBytes - es})
+			if i < mr-1 {
+				ADDQ(ldc, row)
+			}
+		}
+	}
+
 	nbcast := 0
 	step := func(p int) {
 		for v := range nv {
-			VMOVUPS(Mem{Base: pb, Disp: (p*nv+v)*vb}, bv[v])
+			VMOVUPS(Mem{Base: pb, Disp: (p*nv + v) * vb}, bv[v])
 		}
 		for i := range mr {
 			am := Mem{Base: pa, Disp: (p*mr + i) * es}
@@ -148,13 +171,6 @@ func (k kernel) gen() {
 	JMP(LabelRef(k.name + "_tail"))
 
 	Label(k.name + "_store")
-	pc := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	if k.double {
-		SHLQ(U8(3), ldc)
-	} else {
-		SHLQ(U8(2), ldc)
-	}
 	// alpha and beta, broadcast.
 	valpha, vbeta := tmp[0], tmp[len(tmp)-1]
 	if len(tmp) < 2 {
@@ -201,6 +217,99 @@ func (k kernel) gen() {
 	RET()
 }
 
+// genPackT writes a routine that transposes rows×16 blocks of float32
+// (rows <= 16 rows of a row-major source, 16 columns at a time) into
+// columns of a packed panel: dst[p*dstStride+i] = src[i*lds+p] for
+// i < rows and p < 16*kb16. It packs the A panels of the AVX-512 kernel
+// when A is not transposed (rows = 14, dstStride = 14), and the B panels
+// when B is transposed (rows = 16, dstStride = 32, twice per panel).
+// Loading whole rows and transposing in registers (unpcklps/unpckhps,
+// unpcklpd/unpckhpd, then two rounds of vshuff32x4) reads every cache line
+// of the source once, where an element-by-element copy would touch 14
+// lines per column, all in one L1 set when the row stride is 4 KiB.
+func genPackT(name string, rows int) {
+	TEXT(name, NOSPLIT, "func(kb16 int, src *float32, lds int, dst *float32, dstStride int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s packs %d rows of src, transposed, into dst (see asmgen).", name, rows))
+	n := Load(Param("kb16"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	dst := Load(Param("dst"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	SHLQ(U8(2), ds)
+	if rows < 16 {
+		m := GP32()
+		MOVL(U32(1<<rows-1), m)
+		KMOVW(m, K1)
+	}
+	r := zregs[:16]
+	t := zregs[16:]
+	for i := rows; i < 16; i++ {
+		VPXORD(r[i], r[i], r[i])
+	}
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JE(LabelRef(name + "_done"))
+	row := GP64()
+	MOVQ(src, row)
+	for i := range rows {
+		VMOVUPS(Mem{Base: row}, r[i])
+		if i < rows-1 {
+			ADDQ(lds, row)
+		}
+	}
+	// Stage 1: interleave pairs of rows (per 128-bit lane: a0 b0 a1 b1, a2 b2 a3 b3).
+	for i := range 8 {
+		VUNPCKLPS(r[2*i+1], r[2*i], t[2*i])
+		VUNPCKHPS(r[2*i+1], r[2*i], t[2*i+1])
+	}
+	// Stage 2: u[4i+j] holds, in lane L, rows 4i..4i+3 of column 4L+j.
+	for i := range 4 {
+		VUNPCKLPD(t[4*i+2], t[4*i], r[4*i])
+		VUNPCKHPD(t[4*i+2], t[4*i], r[4*i+1])
+		VUNPCKLPD(t[4*i+3], t[4*i+1], r[4*i+2])
+		VUNPCKHPD(t[4*i+3], t[4*i+1], r[4*i+3])
+	}
+	// Stages 3 and 4: gather lane L of u[j], u[4+j], u[8+j], u[12+j].
+	for j := range 4 {
+		v1, v2, w1, w2 := t[4*j], t[4*j+1], t[4*j+2], t[4*j+3]
+		VSHUFF32X4(U8(0x44), r[4+j], r[j], v1)
+		VSHUFF32X4(U8(0xEE), r[4+j], r[j], v2)
+		VSHUFF32X4(U8(0x44), r[12+j], r[8+j], w1)
+		VSHUFF32X4(U8(0xEE), r[12+j], r[8+j], w2)
+	}
+	out := GP64()
+	for j := range 4 {
+		v1, v2, w1, w2 := t[4*j], t[4*j+1], t[4*j+2], t[4*j+3]
+		VSHUFF32X4(U8(0x88), w1, v1, r[j])
+		VSHUFF32X4(U8(0xDD), w1, v1, r[4+j])
+		VSHUFF32X4(U8(0x88), w2, v2, r[8+j])
+		VSHUFF32X4(U8(0xDD), w2, v2, r[12+j])
+	}
+	MOVQ(dst, out)
+	for p := range 16 {
+		if rows < 16 {
+			VMOVUPS(r[p], K1, Mem{Base: out})
+		} else {
+			VMOVUPS(r[p], Mem{Base: out})
+		}
+		ADDQ(ds, out)
+	}
+	MOVQ(out, dst)
+	ADDQ(U32(64), src)
+	DECQ(n)
+	if rows < 16 {
+		for i := rows; i < 16; i++ {
+			VPXORD(r[i], r[i], r[i])
+		}
+	}
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // paramAddr is the stack address of the named argument.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
@@ -220,5 +329,7 @@ func main() {
 	} {
 		k.gen()
 	}
+	genPackT("sgemmPackT14AVX512", 14)
+	genPackT("sgemmPackT16AVX512", 16)
 	Generate()
 }

@@ -1,0 +1,78 @@
+package cpu
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// bestOf returns the best GFLOP/s of reps runs of f doing flops each.
+func bestOf(reps int, flops float64, f func()) float64 {
+	best := time.Duration(1 << 62)
+	for range reps {
+		t := time.Now()
+		f()
+		best = min(best, time.Since(t))
+	}
+	return flops / best.Seconds() / 1e9
+}
+
+func TestTune(t *testing.T) {
+	if os.Getenv("GEMM_TUNE") == "" {
+		t.Skip("set GEMM_TUNE=1")
+	}
+	SetNumThreads(1)
+	kc := 256
+	ap := make([]float32, 336*kc)
+	bp := make([]float32, 32*kc)
+	c := make([]float32, 1024*1024)
+	g := bestOf(50, 32*24*2*14*32*float64(kc), func() {
+		for j := 0; j < 32; j++ {
+			for i := 0; i < 24; i++ {
+				sgemmAVX512(kc, ap[i*14*kc:], bp, c[i*14*1024+j*32:], 1024, 1, 1)
+			}
+		}
+	})
+	t.Logf("kernel ldc=1024: %.1f GFLOP/s", g)
+	g = bestOf(50, 32*24*2*14*32*float64(kc), func() {
+		for j := 0; j < 32; j++ {
+			for i := 0; i < 24; i++ {
+				sgemmAVX512(kc, ap[i*14*kc:], bp, c[:14*64], 64, 1, 1)
+			}
+		}
+	})
+	t.Logf("kernel hot C: %.1f GFLOP/s", g)
+	for _, n := range []int{512, 1024} {
+		x := make([]float32, n*n)
+		y := make([]float32, n*n)
+		z := make([]float32, n*n)
+		for i := range x {
+			x[i], y[i] = float32(i%7), float32(i%5)
+		}
+		g := bestOf(max(5, 2e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+		t.Logf("Sgemm n=%d: %.1f GFLOP/s", n, g)
+	}
+}
+
+func TestTuneBlock(t *testing.T) {
+	if os.Getenv("GEMM_TUNE") == "" {
+		t.Skip("set GEMM_TUNE=1")
+	}
+	SetNumThreads(1)
+	k0 := *gemmSets[0].s
+	defer func() { *gemmSets[0].s = k0 }()
+	for _, n := range []int{512, 1024} {
+		x := make([]float32, n*n)
+		y := make([]float32, n*n)
+		z := make([]float32, n*n)
+		for _, kc := range []int{256, 384, 512} {
+			for _, mc := range []int{56, 112, 224, 336} {
+				for _, nc := range []int{256, 512, 4096} {
+					gemmSets[0].s.kc, gemmSets[0].s.mc, gemmSets[0].s.nc = kc, mc, nc
+					g := bestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+					t.Logf("n=%d kc=%d mc=%d nc=%d: %.1f GFLOP/s", n, kc, mc, nc, g)
+				}
+			}
+		}
+	}
+}
