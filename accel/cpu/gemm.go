@@ -299,9 +299,30 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 		defer gemmPutBuf(bbuf)
 	}
 	npadAll := gemmRoundUp(n, nr)
+	// Split the rows into mblocks blocks of whole mr-row panels, at most
+	// kern.mc rows each, block ib holding panels [ib*panels/mblocks,
+	// (ib+1)*panels/mblocks). With several threads, make the block count a
+	// multiple of the thread count so that the threads get equal work, and
+	// when there are fewer panels than threads, split the columns too: task
+	// t covers row block t/nsplit and the t%nsplit-th part of the column
+	// panels.
+	panels := (m + mr - 1) / mr
+	mblocks := (panels + kern.mc/mr - 1) / (kern.mc / mr)
+	nsplit := 1
+	if nt > 1 {
+		if panels >= nt {
+			mblocks = min(gemmRoundUp(mblocks, nt), panels)
+		} else {
+			mblocks = panels
+			nsplit = (nt + panels - 1) / panels
+		}
+	}
+	blkPanels := (panels + mblocks - 1) / mblocks
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		npan := (nb + nr - 1) / nr
+		nsplit := min(nsplit, npan)
+		tasks := mblocks * nsplit
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
 			var bp []T
@@ -322,25 +343,15 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 			if pc > 0 {
 				betaEff = 1
 			}
-			// Choose the row block: with several threads and few rows,
-			// shrink it so that every thread gets a block, then split the
-			// column panels too if that is still not enough.
-			mc := kern.mc
-			mblocks := (m + mc - 1) / mc
-			nsplit := 1
-			if nt > 1 && mblocks < nt {
-				nsplit = min((nt+mblocks-1)/mblocks, npan)
-			}
-			tasks := mblocks * nsplit
 			body := func(lo, hi int) {
-				abuf := gemmGetBuf[T](gemmRoundUp(min(mc, m), mr)*kb + mr*nr)
+				abuf := gemmGetBuf[T](blkPanels*mr*kb + mr*nr)
 				ap := (*abuf)[:len(*abuf)-mr*nr]
 				tmp := (*abuf)[len(*abuf)-mr*nr:]
 				lastIb := -1
 				for t := lo; t < hi; t++ {
 					ib, js := t/nsplit, t%nsplit
-					ic := ib * mc
-					mb := min(mc, m-ic)
+					ic := ib * panels / mblocks * mr
+					mb := min((ib+1)*panels/mblocks*mr, m) - ic
 					if ib != lastIb {
 						gemmPackA(kern, ap, transA, a, lda, ic, pc, mb, kb)
 						lastIb = ib

@@ -15,7 +15,7 @@ func init() {
 	if x.HasAVX512F {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx512",
-			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, fn: sgemmAVX512,
+			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 112, kc: 256, nc: 1024, fn: sgemmAVX512,
 				packAN: sgemmPackAN14, packBT: sgemmPackBT32},
 			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512},
 		})

@@ -49,8 +49,12 @@ func TestTune(t *testing.T) {
 		for i := range x {
 			x[i], y[i] = float32(i%7), float32(i%5)
 		}
-		g := bestOf(max(5, 2e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
-		t.Logf("Sgemm n=%d: %.1f GFLOP/s", n, g)
+		for _, th := range []int{1, 2} {
+			SetNumThreads(th)
+			g := bestOf(max(5, 2e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+			t.Logf("Sgemm n=%d threads=%d: %.1f GFLOP/s", n, th, g)
+		}
+		SetNumThreads(1)
 	}
 }
 
@@ -61,13 +65,13 @@ func TestTuneBlock(t *testing.T) {
 	SetNumThreads(1)
 	k0 := *gemmSets[0].s
 	defer func() { *gemmSets[0].s = k0 }()
-	for _, n := range []int{512, 1024} {
+	for _, n := range []int{1024} {
 		x := make([]float32, n*n)
 		y := make([]float32, n*n)
 		z := make([]float32, n*n)
-		for _, kc := range []int{256, 384, 512} {
-			for _, mc := range []int{56, 112, 224, 336} {
-				for _, nc := range []int{256, 512, 4096} {
+		for _, kc := range []int{128, 256, 512} {
+			for _, mc := range []int{56, 112, 336} {
+				for _, nc := range []int{256, 512, 1024} {
 					gemmSets[0].s.kc, gemmSets[0].s.mc, gemmSets[0].s.nc = kc, mc, nc
 					g := bestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
 					t.Logf("n=%d kc=%d mc=%d nc=%d: %.1f GFLOP/s", n, kc, mc, nc, g)
