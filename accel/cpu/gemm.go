@@ -33,6 +33,9 @@ type gemmKernel[T Float] struct {
 	// packBT, when set, packs one full nr-column panel of a B that is
 	// transposed: dst[p*nr+j] = b[j*ldb+p] for j < nr, p < kb.
 	packBT func(dst, b []T, ldb, kb int)
+	// packBN, when set, does the same for a B that is not transposed:
+	// dst[p*nr+j] = b[p*ldb+j].
+	packBN func(dst, b []T, ldb, kb int)
 }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for float32, row-major,
@@ -85,7 +88,7 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	kern := sgemmKernel()
 	npad := gemmRoundUp(n, kern.nr)
 	p := &PackedB{k: k, n: n, kern: kern, data: make([]float32, k*npad)}
-	src := gemmBSrc[float32]{trans: transB, b: b, ldb: ldb, packT: kern.packBT}
+	src := gemmBSrc[float32]{trans: transB, b: b, ldb: ldb, packT: kern.packBT, packN: kern.packBN}
 	for pc := 0; pc < k; pc += kern.kc {
 		kb := min(kern.kc, k-pc)
 		src.pack(p.data[pc*npad:pc*npad+kb*npad], pc, 0, kb, n, kern.nr)
@@ -151,8 +154,9 @@ type gemmBSrc[T Float] struct {
 	trans  bool
 	b      []T
 	ldb    int
-	packed []T // when non-nil, all of B packed by PackB
-	packT  func(dst, b []T, ldb, kb int)
+	packed []T                           // when non-nil, all of B packed by PackB
+	packT  func(dst, b []T, ldb, kb int) // kernel's packBT
+	packN  func(dst, b []T, ldb, kb int) // kernel's packBN
 }
 
 // pack writes the kb×nb block of op(B) at (p0, j0) into dst as nr-wide
@@ -163,6 +167,10 @@ func (s gemmBSrc[T]) pack(dst []T, p0, j0, kb, nb, nr int) {
 		nw := min(nr, nb-jp*nr)
 		d := dst[jp*kb*nr : (jp+1)*kb*nr]
 		if !s.trans {
+			if nw == nr && s.packN != nil {
+				s.packN(d, s.b[p0*s.ldb+j:], s.ldb, kb)
+				continue
+			}
 			for p := range kb {
 				row := s.b[(p0+p)*s.ldb+j:]
 				dd := d[p*nr : p*nr+nr]
@@ -275,7 +283,7 @@ func gemmScaleC[T Float](m, n int, beta T, c []T, ldc int) {
 // gemmRun is the blocked driver shared by Sgemm, Dgemm and SgemmPacked.
 // The arguments have been checked.
 func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a []T, lda int, bs gemmBSrc[T], beta T, c []T, ldc int) {
-	bs.packT = kern.packBT
+	bs.packT, bs.packN = kern.packBT, kern.packBN
 	if m == 0 || n == 0 {
 		return
 	}

@@ -16,15 +16,18 @@ func init() {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx512",
 			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 112, kc: 256, nc: 1024, fn: sgemmAVX512,
-				packAN: sgemmPackAN14, packBT: sgemmPackBT32},
-			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512},
+				packAN: sgemmPackAN14, packBT: sgemmPackBT32, packBN: gemmPackNWrap(32, sgemmPackN32AVX)},
+			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512,
+				packBN: gemmPackNWrap(16, dgemmPackN16AVX)},
 		})
 	}
 	if x.HasAVX2 && x.HasFMA {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx2",
-			s:    &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, fn: sgemmAVX2},
-			d:    &gemmKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, fn: dgemmAVX2},
+			s: &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, fn: sgemmAVX2,
+				packBN: gemmPackNWrap(16, sgemmPackN16AVX)},
+			d: &gemmKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, fn: dgemmAVX2,
+				packBN: gemmPackNWrap(8, dgemmPackN8AVX)},
 		})
 	}
 	gemmSets = append(sets, gemmSets...)
@@ -83,5 +86,17 @@ func sgemmPackBT32(dst, b []float32, ldb, kb int) {
 		for j := range d {
 			d[j] = b[j*ldb+p]
 		}
+	}
+}
+
+// gemmPackNWrap makes a packBN from an assembly row copier for panels nr
+// elements wide.
+func gemmPackNWrap[T Float](nr int, f func(kb int, src *T, lds int, dst *T)) func(dst, b []T, ldb, kb int) {
+	return func(dst, b []T, ldb, kb int) {
+		if kb == 0 {
+			return
+		}
+		_, _ = b[(kb-1)*ldb+nr-1], dst[kb*nr-1]
+		f(kb, &b[0], ldb, &dst[0])
 	}
 }

@@ -33,3 +33,23 @@ func sgemmPackT14AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride
 //
 //go:noescape
 func sgemmPackT16AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride int)
+
+// sgemmPackN16AVX copies kb rows of 16 elements, row stride lds, to a dense panel.
+//
+//go:noescape
+func sgemmPackN16AVX(kb int, src *float32, lds int, dst *float32)
+
+// sgemmPackN32AVX copies kb rows of 32 elements, row stride lds, to a dense panel.
+//
+//go:noescape
+func sgemmPackN32AVX(kb int, src *float32, lds int, dst *float32)
+
+// dgemmPackN8AVX copies kb rows of 8 elements, row stride lds, to a dense panel.
+//
+//go:noescape
+func dgemmPackN8AVX(kb int, src *float64, lds int, dst *float64)
+
+// dgemmPackN16AVX copies kb rows of 16 elements, row stride lds, to a dense panel.
+//
+//go:noescape
+func dgemmPackN16AVX(kb int, src *float64, lds int, dst *float64)

@@ -1641,3 +1641,111 @@ sgemmPackT16AVX512_loop:
 sgemmPackT16AVX512_done:
 	VZEROUPPER
 	RET
+
+// func sgemmPackN16AVX(kb int, src *float32, lds int, dst *float32)
+// Requires: AVX
+TEXT ·sgemmPackN16AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dst+24(FP), BX
+
+sgemmPackN16AVX_loop:
+	TESTQ   AX, AX
+	JE      sgemmPackN16AVX_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, BX
+	DECQ    AX
+	JMP     sgemmPackN16AVX_loop
+
+sgemmPackN16AVX_done:
+	VZEROUPPER
+	RET
+
+// func sgemmPackN32AVX(kb int, src *float32, lds int, dst *float32)
+// Requires: AVX
+TEXT ·sgemmPackN32AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dst+24(FP), BX
+
+sgemmPackN32AVX_loop:
+	TESTQ   AX, AX
+	JE      sgemmPackN32AVX_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000080, BX
+	DECQ    AX
+	JMP     sgemmPackN32AVX_loop
+
+sgemmPackN32AVX_done:
+	VZEROUPPER
+	RET
+
+// func dgemmPackN8AVX(kb int, src *float64, lds int, dst *float64)
+// Requires: AVX
+TEXT ·dgemmPackN8AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	SHLQ $0x03, DX
+	MOVQ dst+24(FP), BX
+
+dgemmPackN8AVX_loop:
+	TESTQ   AX, AX
+	JE      dgemmPackN8AVX_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, BX
+	DECQ    AX
+	JMP     dgemmPackN8AVX_loop
+
+dgemmPackN8AVX_done:
+	VZEROUPPER
+	RET
+
+// func dgemmPackN16AVX(kb int, src *float64, lds int, dst *float64)
+// Requires: AVX
+TEXT ·dgemmPackN16AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	SHLQ $0x03, DX
+	MOVQ dst+24(FP), BX
+
+dgemmPackN16AVX_loop:
+	TESTQ   AX, AX
+	JE      dgemmPackN16AVX_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000080, BX
+	DECQ    AX
+	JMP     dgemmPackN16AVX_loop
+
+dgemmPackN16AVX_done:
+	VZEROUPPER
+	RET

@@ -310,6 +310,42 @@ func genPackT(name string, rows int) {
 	RET()
 }
 
+// genPackN writes a routine that copies kb rows of 32*nymm bytes, row
+// stride lds elements of size es, into a contiguous panel: it packs the B
+// panels of the kernels when B is not transposed, where Go's copy would
+// cost a call per row.
+func genPackN(name string, nymm, es int) {
+	typ := map[int]string{4: "float32", 8: "float64"}[es]
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(kb int, src *%s, lds int, dst *%s)", typ, typ))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s copies kb rows of %d elements, row stride lds, to a dense panel.", name, 32*nymm/es))
+	n := Load(Param("kb"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	if es == 8 {
+		SHLQ(U8(3), lds)
+	} else {
+		SHLQ(U8(2), lds)
+	}
+	dst := Load(Param("dst"), GP64())
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JE(LabelRef(name + "_done"))
+	for i := range nymm {
+		VMOVUPS(Mem{Base: src, Disp: 32 * i}, yregs[i])
+	}
+	for i := range nymm {
+		VMOVUPS(yregs[i], Mem{Base: dst, Disp: 32 * i})
+	}
+	ADDQ(lds, src)
+	ADDQ(U32(32*nymm), dst)
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // paramAddr is the stack address of the named argument.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
@@ -331,5 +367,9 @@ func main() {
 	}
 	genPackT("sgemmPackT14AVX512", 14)
 	genPackT("sgemmPackT16AVX512", 16)
+	genPackN("sgemmPackN16AVX", 2, 4)
+	genPackN("sgemmPackN32AVX", 4, 4)
+	genPackN("dgemmPackN8AVX", 2, 8)
+	genPackN("dgemmPackN16AVX", 4, 8)
 	Generate()
 }

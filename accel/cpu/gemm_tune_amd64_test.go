@@ -1,3 +1,5 @@
+//go:build !purego
+
 package cpu
 
 import (
@@ -55,6 +57,15 @@ func TestTune(t *testing.T) {
 			t.Logf("Sgemm n=%d threads=%d: %.1f GFLOP/s", n, th, g)
 		}
 		SetNumThreads(1)
+		for _, name := range Kernels() {
+			_ = SetKernel(name)
+			g := bestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+			t.Logf("Sgemm n=%d kernel=%s: %.1f GFLOP/s", n, name, g)
+			xd, yd, zd := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+			g = bestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Dgemm(false, false, n, n, n, 1, xd, n, yd, n, 0, zd, n) })
+			t.Logf("Dgemm n=%d kernel=%s: %.1f GFLOP/s", n, name, g)
+		}
+		_ = SetKernel("")
 	}
 }
 
@@ -78,5 +89,20 @@ func TestTuneBlock(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestTuneProfile(t *testing.T) {
+	name := os.Getenv("GEMM_PROF")
+	if name == "" {
+		t.Skip("set GEMM_PROF=kernel")
+	}
+	SetNumThreads(1)
+	_ = SetKernel(name)
+	defer SetKernel("")
+	n := 512
+	x, y, z := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	for range 200 {
+		Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n)
 	}
 }
