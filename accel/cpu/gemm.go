@@ -27,6 +27,9 @@ type gemmKernel[T Float] struct {
 	// holds kc steps of mr values (ap[p*mr+i]) and bp kc steps of nr values
 	// (bp[p*nr+j]). When beta is zero C is not read. kc >= 1.
 	fn func(kc int, ap, bp, c []T, ldc int, alpha, beta T)
+	// fnRows, when set, computes only the first rows < mr rows of a tile
+	// (all nr columns), for the last row panel of a block.
+	fnRows func(rows, kc int, ap, bp, c []T, ldc int, alpha, beta T)
 	// packAN, when set, packs one full mr-row panel of an A that is not
 	// transposed: dst[p*mr+i] = a[i*lda+p] for i < mr, p < kb.
 	packAN func(dst, a []T, lda, kb int)
@@ -390,9 +393,15 @@ func gemmMacro[T Float](kern *gemmKernel[T], mb, nb, kb int, ap, bp, c []T, ldc 
 		for i0 := 0; i0 < mb; i0 += mr {
 			mh := min(mr, mb-i0)
 			apan := ap[i0*kb : (i0+mr)*kb]
-			if mh == mr && nw == nr {
-				fn(kb, apan, bpan, c[i0*ldc+j0:], ldc, alpha, beta)
-				continue
+			if nw == nr {
+				if mh == mr {
+					fn(kb, apan, bpan, c[i0*ldc+j0:], ldc, alpha, beta)
+					continue
+				}
+				if kern.fnRows != nil {
+					kern.fnRows(mh, kb, apan, bpan, c[i0*ldc+j0:], ldc, alpha, beta)
+					continue
+				}
 			}
 			fn(kb, apan, bpan, tmp, nr, alpha, 0)
 			for i := range mh {

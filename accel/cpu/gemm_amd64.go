@@ -16,18 +16,22 @@ func init() {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx512",
 			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 112, kc: 256, nc: 1024, fn: sgemmAVX512,
-				packAN: sgemmPackAN14, packBT: sgemmPackBT32, packBN: gemmPackNWrap(32, sgemmPackN32AVX)},
+				packAN: sgemmPackAN14, packBT: sgemmPackBT32, packBN: gemmPackNWrap(32, sgemmPackN32AVX),
+				fnRows: gemmRowsWrap(14, 32, sgemmKernAVX512Edge[:])},
 			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512,
-				packBN: gemmPackNWrap(16, dgemmPackN16AVX)},
+				packBN: gemmPackNWrap(16, dgemmPackN16AVX),
+				fnRows: gemmRowsWrap(14, 16, dgemmKernAVX512Edge[:])},
 		})
 	}
 	if x.HasAVX2 && x.HasFMA {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx2",
 			s: &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, fn: sgemmAVX2,
-				packBN: gemmPackNWrap(16, sgemmPackN16AVX)},
+				packBN: gemmPackNWrap(16, sgemmPackN16AVX),
+				fnRows: gemmRowsWrap(6, 16, sgemmKernAVX2Edge[:])},
 			d: &gemmKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, fn: dgemmAVX2,
-				packBN: gemmPackNWrap(8, dgemmPackN8AVX)},
+				packBN: gemmPackNWrap(8, dgemmPackN8AVX),
+				fnRows: gemmRowsWrap(6, 8, dgemmKernAVX2Edge[:])},
 		})
 	}
 	gemmSets = append(sets, gemmSets...)
@@ -98,5 +102,14 @@ func gemmPackNWrap[T Float](nr int, f func(kb int, src *T, lds int, dst *T)) fun
 		}
 		_, _ = b[(kb-1)*ldb+nr-1], dst[kb*nr-1]
 		f(kb, &b[0], ldb, &dst[0])
+	}
+}
+
+// gemmRowsWrap makes a fnRows from a table of assembly edge kernels
+// indexed by the number of rows.
+func gemmRowsWrap[T Float](mr, nr int, table []func(kc int, a, b, c *T, ldc int, alpha, beta T)) func(rows, kc int, ap, bp, c []T, ldc int, alpha, beta T) {
+	return func(rows, kc int, ap, bp, c []T, ldc int, alpha, beta T) {
+		_, _, _ = ap[kc*mr-1], bp[kc*nr-1], c[(rows-1)*ldc+nr-1]
+		table[rows](kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
 	}
 }

@@ -1,6 +1,6 @@
 package cpu
 
-//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu"
+//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go"
 
 import (
 	"fmt"

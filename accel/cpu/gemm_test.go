@@ -456,3 +456,36 @@ func BenchmarkMatMulKernel(b *testing.B) {
 		}
 	}
 }
+
+// TestGemmEdgeRows covers every height of the last row panel (the edge
+// kernels) with full column panels, C written in place.
+func TestGemmEdgeRows(t *testing.T) {
+	gemmForEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 9))
+		for m := 1; m <= 30; m++ {
+			for _, beta := range []float64{0, 0.5} {
+				g := gemmCase{m: m, n: 64, k: 37, lda: 37, ldb: 64, ldc: 65, alpha: 1, beta: beta}
+				gemmRunCase(t, r, g, Sgemm)
+				gemmRunCase(t, r, g, Dgemm)
+			}
+		}
+	})
+}
+
+// BenchmarkSgemmPackedM1 measures a batch-1 linear layer, 1024 to 1024,
+// with pre-packed weights (a matrix-vector product), one thread.
+func BenchmarkSgemmPackedM1(b *testing.B) {
+	old := SetNumThreads(1)
+	defer SetNumThreads(old)
+	r := rand.New(rand.NewPCG(1, 1))
+	const n = 1024
+	x := gemmRandSlice[float32](r, n)
+	w := gemmRandSlice[float32](r, n*n)
+	y := make([]float32, n)
+	pb := PackB(true, n, n, w, n)
+	b.ResetTimer()
+	for range b.N {
+		SgemmPacked(false, 1, 1, x, n, pb, 0, y, n)
+	}
+	b.ReportMetric(2*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

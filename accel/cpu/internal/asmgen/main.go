@@ -3,7 +3,7 @@
 // module so that avo stays out of Ember's own dependencies. Run it through
 // go generate in accel/cpu:
 //
-//	//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu"
+//	//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go"
 //
 // Each kernel computes one mr×nr tile of C = alpha*Ap*Bp + beta*C from
 // packed panels: Ap holds kc steps of mr elements (the tile's rows), Bp kc
@@ -15,7 +15,12 @@
 package main
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
+	"go/format"
+	"os"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -33,7 +38,8 @@ type kernel struct {
 	name   string
 	double bool // float64 elements, else float32
 	avx512 bool // zmm registers (32 of them), else ymm (16)
-	mr, nv int  // tile rows, and vectors per tile row
+	mr, nv int  // A panel height (elements per step of Ap), and vectors per tile row
+	rows   int  // tile rows computed, <= mr; 0 means mr (edge kernels use fewer)
 	unroll int  // steps of kc per loop iteration
 }
 
@@ -78,18 +84,22 @@ func (k kernel) mul(a, b, dst Op) {
 }
 
 func (k kernel) gen() {
+	rows := k.rows
+	if rows == 0 {
+		rows = k.mr
+	}
 	typ := "float32"
 	if k.double {
 		typ = "float64"
 	}
 	TEXT(k.name, NOSPLIT, fmt.Sprintf("func(kc int, a, b, c *%s, ldc int, alpha, beta %s)", typ, typ))
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*Ap*Bp + beta*C (see asmgen).", k.name, k.mr, k.nr()))
+	Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*Ap*Bp + beta*C (see asmgen).", k.name, rows, k.nr()))
 	es, vb := k.esize(), k.vbytes()
 	regs := k.vregs()
 	mr, nv := k.mr, k.nv
 	acc := func(i, v int) VecPhysical { return regs[i*nv+v] }
-	nacc := mr * nv
+	nacc := rows * nv
 	bv := regs[nacc : nacc+nv]
 	tmp := regs[nacc+nv:]
 	if len(tmp) < 1 {
@@ -100,7 +110,7 @@ func (k kernel) gen() {
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
 
-	for i := range mr {
+	for i := range rows {
 		for v := range nv {
 			if k.avx512 {
 				VPXORD(acc(i, v), acc(i, v), acc(i, v)) // VXORPS on zmm needs AVX512DQ
@@ -122,12 +132,12 @@ func (k kernel) gen() {
 		row := GP64()
 		MOVQ(pc, row)
 		rowBytes := k.nr() * es
-		for i := range mr {
+		for i := range rows {
 			for off := 0; off < rowBytes; off += 64 {
 				PREFETCHT0(Mem{Base: row, Disp: off})
 			}
 			PREFETCHT0(Mem{Base: row, Disp: rowBytes - es})
-			if i < mr-1 {
+			if i < rows-1 {
 				ADDQ(ldc, row)
 			}
 		}
@@ -138,7 +148,7 @@ func (k kernel) gen() {
 		for v := range nv {
 			VMOVUPS(Mem{Base: pb, Disp: (p*nv + v) * vb}, bv[v])
 		}
-		for i := range mr {
+		for i := range rows {
 			am := Mem{Base: pa, Disp: (p*mr + i) * es}
 			t := tmp[nbcast%len(tmp)]
 			nbcast++
@@ -178,7 +188,7 @@ func (k kernel) gen() {
 		valpha, vbeta = bv[0], bv[len(bv)-1]
 	}
 	k.bcast(paramAddr("alpha"), valpha)
-	for i := range mr {
+	for i := range rows {
 		for v := range nv {
 			k.mul(valpha, acc(i, v), acc(i, v))
 		}
@@ -196,20 +206,20 @@ func (k kernel) gen() {
 	k.bcast(paramAddr("beta"), vbeta)
 	row := GP64()
 	MOVQ(pc, row)
-	for i := range mr {
+	for i := range rows {
 		for v := range nv {
 			k.fma(Mem{Base: row, Disp: v * vb}, vbeta, acc(i, v))
 		}
-		if i < mr-1 {
+		if i < rows-1 {
 			ADDQ(ldc, row)
 		}
 	}
 	Label(k.name + "_nobeta")
-	for i := range mr {
+	for i := range rows {
 		for v := range nv {
 			VMOVUPS(acc(i, v), Mem{Base: pc, Disp: v * vb})
 		}
-		if i < mr-1 {
+		if i < rows-1 {
 			ADDQ(ldc, pc)
 		}
 	}
@@ -357,6 +367,7 @@ func paramAddr(name string) Mem {
 
 func main() {
 	ConstraintExpr("!purego")
+	var tables []edgeTable
 	for _, k := range []kernel{
 		{name: "sgemmKernAVX512", avx512: true, mr: 14, nv: 2, unroll: 4},
 		{name: "dgemmKernAVX512", double: true, avx512: true, mr: 14, nv: 2, unroll: 4},
@@ -364,6 +375,17 @@ func main() {
 		{name: "dgemmKernAVX2", double: true, mr: 6, nv: 2, unroll: 4},
 	} {
 		k.gen()
+		// Edge kernels for the last, partial row panel: same panel
+		// layout, fewer rows computed.
+		t := edgeTable{name: k.name + "Edge", double: k.double}
+		for r := 1; r < k.mr; r++ {
+			e := k
+			e.rows = r
+			e.name = fmt.Sprintf("%sRows%d", k.name, r)
+			e.gen()
+			t.funcs = append(t.funcs, e.name)
+		}
+		tables = append(tables, t)
 	}
 	genPackT("sgemmPackT14AVX512", 14)
 	genPackT("sgemmPackT16AVX512", 16)
@@ -372,4 +394,40 @@ func main() {
 	genPackN("dgemmPackN8AVX", 2, 8)
 	genPackN("dgemmPackN16AVX", 4, 8)
 	Generate()
+	if *tableOut != "" {
+		writeTables(*tableOut, tables)
+	}
+}
+
+var tableOut = flag.String("table", "", "write the Go tables of edge kernels to this file")
+
+// edgeTable is a Go array of the edge kernels of one kernel, indexed by
+// the number of rows.
+type edgeTable struct {
+	name   string
+	double bool
+	funcs  []string
+}
+
+func writeTables(path string, tables []edgeTable) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by command: go run . %s. DO NOT EDIT.\n\n", strings.Join(os.Args[1:], " "))
+	b.WriteString("//go:build !purego\n\npackage cpu\n")
+	for _, t := range tables {
+		typ := map[bool]string{false: "float32", true: "float64"}[t.double]
+		fmt.Fprintf(&b, "\n// %s[r] computes the first r rows of a tile (nil for r = 0).\n", t.name)
+		fmt.Fprintf(&b, "var %s = [...]func(kc int, a, b, c *%s, ldc int, alpha, beta %s){\n\tnil,\n", t.name, typ, typ)
+		for _, f := range t.funcs {
+			fmt.Fprintf(&b, "\t%s,\n", f)
+		}
+		b.WriteString("}\n")
+	}
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
