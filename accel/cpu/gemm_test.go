@@ -80,7 +80,14 @@ func gemmRunCase[T Float](t *testing.T, r *rand.Rand, g gemmCase, gemm func(tran
 	a := gemmRandSlice[T](r, (ar-1)*g.lda+ac)
 	b := gemmRandSlice[T](r, (br-1)*g.ldb+bc)
 	const sentinel = 12345
-	c := make([]T, g.m*g.ldc)
+	// C lies in a larger buffer whose tail must stay untouched: assembly
+	// that writes past the end of its slice would not be caught otherwise.
+	const guard = 128
+	cbuf := make([]T, g.m*g.ldc+guard)
+	for i := range cbuf {
+		cbuf[i] = sentinel
+	}
+	c := cbuf[:g.m*g.ldc]
 	for i := range c {
 		if i%g.ldc < g.n {
 			if g.beta == 0 {
@@ -103,8 +110,15 @@ func gemmRunCase[T Float](t *testing.T, r *rand.Rand, g gemmCase, gemm func(tran
 	}
 	bound := make([]T, len(c))
 	GemmRef(g.transA, g.transB, g.m, g.n, g.k, T(math.Abs(g.alpha)), absA, g.lda, absB, g.ldb, 0, bound, g.ldc)
-	got := append([]T(nil), c...)
+	gotbuf := append([]T(nil), cbuf...)
+	got := gotbuf[:len(c)]
 	gemm(g.transA, g.transB, g.m, g.n, g.k, T(g.alpha), a, g.lda, b, g.ldb, T(g.beta), got, g.ldc)
+	for i, v := range gotbuf[len(c):] {
+		if v != sentinel {
+			t.Errorf("%v: wrote %v past the end of C (+%d)", g, v, i)
+			return
+		}
+	}
 	eps := 1.2e-7
 	var zero T
 	if _, ok := any(zero).(float64); ok {
