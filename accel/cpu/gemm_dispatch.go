@@ -1,6 +1,6 @@
 package cpu
 
-//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go"
+//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go -neon ../../gemm_kern_arm64.s -neonstubs ../../gemm_kern_arm64.go"
 
 import (
 	"fmt"

@@ -3,7 +3,7 @@
 // module so that avo stays out of Ember's own dependencies. Run it through
 // go generate in accel/cpu:
 //
-//	//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go"
+//	//go:generate sh -c "cd internal/asmgen && go run . -out ../../gemm_kern_amd64.s -stubs ../../gemm_kern_amd64.go -pkg cpu -table ../../gemm_edge_amd64.go -neon ../../gemm_kern_arm64.s -neonstubs ../../gemm_kern_arm64.go"
 //
 // Each kernel computes one mr×nr tile of C = alpha*Ap*Bp + beta*C from
 // packed panels: Ap holds kc steps of mr elements (the tile's rows), Bp kc
@@ -397,7 +397,18 @@ func main() {
 	if *tableOut != "" {
 		writeTables(*tableOut, tables)
 	}
+	if *neonOut != "" {
+		writeNEON(*neonOut, *neonStubs, []neonKernel{
+			{name: "sgemmKernNEON", mr: 6},
+			{name: "dgemmKernNEON", double: true, mr: 6},
+		})
+	}
 }
+
+var (
+	neonOut   = flag.String("neon", "", "write the arm64 kernels to this file")
+	neonStubs = flag.String("neonstubs", "", "write the Go declarations of the arm64 kernels to this file")
+)
 
 var tableOut = flag.String("table", "", "write the Go tables of edge kernels to this file")
 
