@@ -33,6 +33,9 @@ type gemmKernel[T Float] struct {
 	// packAN, when set, packs one full mr-row panel of an A that is not
 	// transposed: dst[p*mr+i] = a[i*lda+p] for i < mr, p < kb.
 	packAN func(dst, a []T, lda, kb int)
+	// packAT, when set, does the same for a transposed A:
+	// dst[p*mr+i] = a[p*lda+i].
+	packAT func(dst, a []T, lda, kb int)
 	// packBT, when set, packs one full nr-column panel of a B that is
 	// transposed: dst[p*nr+j] = b[j*ldb+p] for j < nr, p < kb.
 	packBT func(dst, b []T, ldb, kb int)
@@ -208,6 +211,10 @@ func gemmPackA[T Float](kern *gemmKernel[T], dst []T, trans bool, a []T, lda, i0
 		mh := min(mr, mb-ip*mr)
 		d := dst[ip*kb*mr : (ip+1)*kb*mr]
 		if trans {
+			if mh == mr && kern.packAT != nil {
+				kern.packAT(d, a[p0*lda+i:], lda, kb)
+				continue
+			}
 			for p := range kb {
 				row := a[(p0+p)*lda+i:]
 				dd := d[p*mr : p*mr+mr]

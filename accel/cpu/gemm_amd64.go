@@ -16,7 +16,7 @@ func init() {
 		sets = append(sets, &gemmKernelSet{
 			name: "avx512",
 			s: &gemmKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 112, kc: 256, nc: 1024, fn: sgemmAVX512,
-				packAN: sgemmPackAN14, packBT: sgemmPackBT32, packBN: gemmPackNWrap(32, sgemmPackN32AVX),
+				packAN: sgemmPackAN14, packAT: gemmPackNWrap(14, sgemmPackN14AVX512), packBT: sgemmPackBT32, packBN: gemmPackNWrap(32, sgemmPackN32AVX),
 				fnRows: gemmRowsWrap(14, 32, sgemmKernAVX512Edge[:])},
 			d: &gemmKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 168, kc: 256, nc: 4096, fn: dgemmAVX512,
 				packBN: gemmPackNWrap(16, dgemmPackN16AVX),

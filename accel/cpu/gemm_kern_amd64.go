@@ -214,6 +214,11 @@ func sgemmPackT14AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride
 //go:noescape
 func sgemmPackT16AVX512(kb16 int, src *float32, lds int, dst *float32, dstStride int)
 
+// sgemmPackN14AVX512 copies kb rows of 14 elements, row stride lds, to a dense panel.
+//
+//go:noescape
+func sgemmPackN14AVX512(kb int, src *float32, lds int, dst *float32)
+
 // sgemmPackN16AVX copies kb rows of 16 elements, row stride lds, to a dense panel.
 //
 //go:noescape

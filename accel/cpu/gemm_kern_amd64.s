@@ -9452,6 +9452,31 @@ sgemmPackT16AVX512_done:
 	VZEROUPPER
 	RET
 
+// func sgemmPackN14AVX512(kb int, src *float32, lds int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmPackN14AVX512(SB), NOSPLIT, $0-32
+	MOVQ  kb+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  lds+16(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  dst+24(FP), BX
+	MOVL  $0x00003fff, SI
+	KMOVW SI, K1
+
+sgemmPackN14AVX512_loop:
+	TESTQ     AX, AX
+	JE        sgemmPackN14AVX512_done
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000038, BX
+	DECQ      AX
+	JMP       sgemmPackN14AVX512_loop
+
+sgemmPackN14AVX512_done:
+	VZEROUPPER
+	RET
+
 // func sgemmPackN16AVX(kb int, src *float32, lds int, dst *float32)
 // Requires: AVX
 TEXT ·sgemmPackN16AVX(SB), NOSPLIT, $0-32

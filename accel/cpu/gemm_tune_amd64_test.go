@@ -106,3 +106,19 @@ func TestTuneProfile(t *testing.T) {
 		Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n)
 	}
 }
+
+func TestTuneTrans(t *testing.T) {
+	if os.Getenv("GEMM_TUNE") == "" {
+		t.Skip("set GEMM_TUNE=1")
+	}
+	SetNumThreads(1)
+	for _, n := range []int{128, 512} {
+		x, y, z := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				g := bestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(tA, tB, n, n, n, 1, x, n, y, n, 0, z, n) })
+				t.Logf("n=%d transA=%v transB=%v: %.1f GFLOP/s", n, tA, tB, g)
+			}
+		}
+	}
+}

@@ -356,6 +356,36 @@ func genPackN(name string, nymm, es int) {
 	RET()
 }
 
+// genPackN14 writes a routine that copies kb rows of 14 float32, row
+// stride lds, into a dense panel (row stride 14), with masked AVX-512
+// loads and stores: it packs the A panels of the AVX-512 kernel when A is
+// transposed.
+func genPackN14(name string) {
+	TEXT(name, NOSPLIT, "func(kb int, src *float32, lds int, dst *float32)")
+	Pragma("noescape")
+	Doc(name + " copies kb rows of 14 elements, row stride lds, to a dense panel.")
+	n := Load(Param("kb"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	dst := Load(Param("dst"), GP64())
+	m := GP32()
+	MOVL(U32(1<<14-1), m)
+	KMOVW(m, K1)
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JE(LabelRef(name + "_done"))
+	VMOVUPS_Z(Mem{Base: src}, K1, Z0)
+	VMOVUPS(Z0, K1, Mem{Base: dst})
+	ADDQ(lds, src)
+	ADDQ(U32(56), dst)
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // paramAddr is the stack address of the named argument.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
@@ -389,6 +419,7 @@ func main() {
 	}
 	genPackT("sgemmPackT14AVX512", 14)
 	genPackT("sgemmPackT16AVX512", 16)
+	genPackN14("sgemmPackN14AVX512")
 	genPackN("sgemmPackN16AVX", 2, 4)
 	genPackN("sgemmPackN32AVX", 4, 4)
 	genPackN("dgemmPackN8AVX", 2, 8)
