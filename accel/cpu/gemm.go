@@ -380,7 +380,7 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 				gemmPutBuf(abuf)
 			}
 			if nt > 1 && tasks > 1 {
-				parallelForThreads(tasks, nt, body)
+				parallelChunks(tasks, tasks, nt, body)
 			} else {
 				body(0, tasks)
 			}

@@ -22,20 +22,21 @@ var (
 )
 
 type poolJob struct {
-	fn    func(lo, hi int)
-	n, nt int
-	next  atomic.Int32 // next chunk to claim
-	wg    sync.WaitGroup
+	fn     func(lo, hi int)
+	n      int          // indices [0, n)
+	chunks int          // how many equal parts they are split into
+	next   atomic.Int32 // next chunk to claim
+	wg     sync.WaitGroup
 }
 
 // run claims and runs chunks until none is left.
 func (j *poolJob) run() {
 	for {
 		i := int(j.next.Add(1)) - 1
-		if i >= j.nt {
+		if i >= j.chunks {
 			return
 		}
-		q, r := j.n/j.nt, j.n%j.nt
+		q, r := j.n/j.chunks, j.n%j.chunks
 		lo := i*q + min(i, r)
 		hi := lo + q
 		if i < r {
@@ -93,17 +94,25 @@ func ParallelFor(n int, fn func(lo, hi int)) {
 }
 
 func parallelForThreads(n, nt int, fn func(lo, hi int)) {
+	parallelChunks(n, nt, nt, fn)
+}
+
+// parallelChunks splits [0, n) into min(chunks, n) contiguous parts that
+// the caller and up to nt-1 workers claim one at a time, so that a thread
+// slowed down by other work on the machine simply takes fewer parts.
+func parallelChunks(n, chunks, nt int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	nt = min(nt, n)
+	chunks = min(chunks, n)
+	nt = min(nt, chunks)
 	if nt <= 1 {
 		fn(0, n)
 		return
 	}
 	poolEnsure(nt - 1)
-	j := &poolJob{fn: fn, n: n, nt: nt}
-	j.wg.Add(nt)
+	j := &poolJob{fn: fn, n: n, chunks: chunks}
+	j.wg.Add(chunks)
 	for range nt - 1 {
 		select {
 		case poolJobs <- j:
