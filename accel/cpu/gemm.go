@@ -95,8 +95,9 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	npad := gemmRoundUp(n, kern.nr)
 	p := &PackedB{k: k, n: n, kern: kern, data: make([]float32, k*npad)}
 	src := gemmBSrc[float32]{trans: transB, b: b, ldb: ldb, packT: kern.packBT, packN: kern.packBN}
-	for pc := 0; pc < k; pc += kern.kc {
-		kb := min(kern.kc, k-pc)
+	kc := kern.kcFor(k)
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
 		src.pack(p.data[pc*npad:pc*npad+kb*npad], pc, 0, kb, n, kern.nr)
 	}
 	return p
@@ -114,7 +115,7 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 		gemmCheckMat("cpu.SgemmPacked", "A", m, pb.k, len(a), lda)
 	}
 	gemmCheckMat("cpu.SgemmPacked", "C", m, pb.n, len(c), ldc)
-	gemmRun(pb.kern, transA, m, pb.n, pb.k, alpha, a, lda, gemmBSrc[float32]{packed: pb.data}, beta, c, ldc)
+	gemmRun(pb.kern, transA, m, pb.n, pb.k, alpha, a, lda, gemmBSrc[float32]{packed: pb.data, pnpad: gemmRoundUp(pb.n, pb.kern.nr)}, beta, c, ldc)
 }
 
 func gemmCheck(op string, transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
@@ -154,6 +155,15 @@ func gemmCheckMat(op, name string, rows, cols, l, ld int) {
 
 func gemmRoundUp(x, m int) int { return (x + m - 1) / m * m }
 
+// kcFor returns the inner block size used for an inner dimension k: at most
+// kc, and k split into equal blocks, so that a k a little over kc does not
+// leave a thin last block. It depends on k only, so every way of running a
+// product (threads, PackB) sums in the same order.
+func (kern *gemmKernel[T]) kcFor(k int) int {
+	nblk := max(1, (k+kern.kc-1)/kern.kc)
+	return (k + nblk - 1) / nblk
+}
+
 // gemmBSrc is where the driver gets packed panels of B from: either a
 // strided matrix it packs itself, or a PackedB's data.
 type gemmBSrc[T Float] struct {
@@ -161,6 +171,8 @@ type gemmBSrc[T Float] struct {
 	b      []T
 	ldb    int
 	packed []T                           // when non-nil, all of B packed by PackB
+	pnpad  int                           // packed: padded column count of the whole PackedB
+	pcol   int                           // packed: first column of this product, a multiple of nr
 	packT  func(dst, b []T, ldb, kb int) // kernel's packBT
 	packN  func(dst, b []T, ldb, kb int) // kernel's packBN
 }
@@ -292,6 +304,10 @@ func gemmScaleC[T Float](m, n int, beta T, c []T, ldc int) {
 
 // gemmRun is the blocked driver shared by Sgemm, Dgemm and SgemmPacked.
 // The arguments have been checked.
+// gemmParallelMin is the least m*n*k worth waking other threads for
+// (tests lower it to run the parallel paths on small shapes).
+var gemmParallelMin = 64 * 64 * 64
+
 func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a []T, lda int, bs gemmBSrc[T], beta T, c []T, ldc int) {
 	bs.packT, bs.packN = kern.packBT, kern.packBN
 	if m == 0 || n == 0 {
@@ -301,12 +317,39 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 		gemmScaleC(m, n, beta, c, ldc)
 		return
 	}
-	mr, nr, kc := kern.mr, kern.nr, kern.kc
 	nt := NumThreads()
-	// A small product is not worth waking other threads for.
-	if m*n*k < 64*64*64 {
+	if m*n*k < gemmParallelMin {
 		nt = 1
 	}
+	mr, nr := kern.mr, kern.nr
+	npan := (n + nr - 1) / nr
+	if nt > 1 && (m+mr-1)/mr < 2*nt && npan >= 2*nt {
+		// Few rows and many columns (a convolution with few channels, a
+		// linear layer with a small batch): give each thread whole column
+		// ranges to run on its own, with its own packing, so that the
+		// threads meet once instead of twice per block of B.
+		parallelChunks(npan, min(npan, 4*nt), nt, func(lo, hi int) {
+			j0, j1 := lo*nr, min(hi*nr, n)
+			sub := bs
+			switch {
+			case sub.packed != nil:
+				sub.pcol += j0
+			case sub.trans:
+				sub.b = sub.b[j0*sub.ldb:]
+			default:
+				sub.b = sub.b[j0:]
+			}
+			gemmBlocked(kern, 1, transA, m, j1-j0, k, alpha, a, lda, sub, beta, c[j0:], ldc)
+		})
+		return
+	}
+	gemmBlocked(kern, nt, transA, m, n, k, alpha, a, lda, bs, beta, c, ldc)
+}
+
+// gemmBlocked runs the blocked loops with up to nt threads sharing each
+// packed block of B.
+func gemmBlocked[T Float](kern *gemmKernel[T], nt int, transA bool, m, n, k int, alpha T, a []T, lda int, bs gemmBSrc[T], beta T, c []T, ldc int) {
+	mr, nr, kc := kern.mr, kern.nr, kern.kcFor(k)
 	nc := kern.nc
 	if bs.packed != nil && nc >= n {
 		nc = n
@@ -316,23 +359,23 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 		bbuf = gemmGetBuf[T](min(kc, k) * gemmRoundUp(min(nc, n), nr))
 		defer gemmPutBuf(bbuf)
 	}
-	npadAll := gemmRoundUp(n, nr)
 	// Split the rows into mblocks blocks of whole mr-row panels, at most
 	// kern.mc rows each, block ib holding panels [ib*panels/mblocks,
 	// (ib+1)*panels/mblocks). With several threads, make the block count a
-	// multiple of the thread count so that the threads get equal work, and
-	// when there are fewer panels than threads, split the columns too: task
-	// t covers row block t/nsplit and the t%nsplit-th part of the column
-	// panels.
+	// multiple of the thread count so that the threads get equal work; when
+	// there are too few rows for that (a product with few output rows, as
+	// in a convolution with few channels), keep the rows in one block and
+	// split the columns instead. Task t covers row block t/nsplit and the
+	// t%nsplit-th part of the column panels; threads claim tasks one at a
+	// time.
 	panels := (m + mr - 1) / mr
 	mblocks := (panels + kern.mc/mr - 1) / (kern.mc / mr)
 	nsplit := 1
 	if nt > 1 {
-		if panels >= nt {
+		if panels >= 2*nt {
 			mblocks = min(gemmRoundUp(mblocks, nt), panels)
 		} else {
-			mblocks = panels
-			nsplit = (nt + panels - 1) / panels
+			nsplit = (2*nt + mblocks - 1) / mblocks
 		}
 	}
 	blkPanels := (panels + mblocks - 1) / mblocks
@@ -345,7 +388,7 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 			kb := min(kc, k-pc)
 			var bp []T
 			if bs.packed != nil {
-				off := pc*npadAll + jc*kb
+				off := pc*bs.pnpad + (bs.pcol+jc)*kb
 				bp = bs.packed[off : off+npan*nr*kb]
 			} else {
 				bp = (*bbuf)[:npan*nr*kb]

@@ -157,10 +157,13 @@ func gemmForEachKernel(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// gemmWithThreads sets the thread count for the rest of the test, and
+// makes even small products run in parallel.
 func gemmWithThreads(t *testing.T, n int) {
 	t.Helper()
-	old := SetNumThreads(n)
-	t.Cleanup(func() { SetNumThreads(old) })
+	old, oldMin := SetNumThreads(n), gemmParallelMin
+	gemmParallelMin = 0
+	t.Cleanup(func() { SetNumThreads(old); gemmParallelMin = oldMin })
 }
 
 func TestGemmRandom(t *testing.T) {
@@ -269,7 +272,7 @@ func TestGemmSpecialScalars(t *testing.T) {
 func TestGemmThreadsBitwise(t *testing.T) {
 	gemmForEachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
-		for _, sh := range [][3]int{{130, 150, 300}, {5, 700, 33}, {600, 7, 20}} {
+		for _, sh := range [][3]int{{130, 150, 300}, {5, 700, 33}, {600, 7, 20}, {3, 2000, 600}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			a := gemmRandSlice[float32](r, m*k)
 			b := gemmRandSlice[float32](r, k*n)
@@ -322,6 +325,7 @@ func gemmSameBits(x, y []float32) bool {
 
 func TestSgemmPackedRandom(t *testing.T) {
 	gemmForEachKernel(t, func(t *testing.T) {
+		gemmWithThreads(t, 2)
 		r := rand.New(rand.NewPCG(5, 6))
 		for range 40 {
 			g := gemmRandCase(r, []int{129, 257})
@@ -502,4 +506,46 @@ func BenchmarkSgemmPackedM1(b *testing.B) {
 		SgemmPacked(false, 1, 1, x, n, pb, 0, y, n)
 	}
 	b.ReportMetric(2*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkMatMulShape measures non-square products of the kind a
+// convolution (im2col: few output channels, many pixels) or a linear layer
+// (batch×in by in×out, weights transposed) makes.
+func BenchmarkMatMulShape(b *testing.B) {
+	for _, sh := range []struct {
+		m, n, k int
+		transB  bool
+	}{{32, 3136, 288, false}, {64, 784, 576, false}, {64, 256, 784, true}} {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("m=%d,n=%d,k=%d,transB=%v/threads=%d", sh.m, sh.n, sh.k, sh.transB, th), func(b *testing.B) {
+				old := SetNumThreads(th)
+				defer SetNumThreads(old)
+				r := rand.New(rand.NewPCG(1, 1))
+				x := gemmRandSlice[float32](r, sh.m*sh.k)
+				y := gemmRandSlice[float32](r, sh.k*sh.n)
+				z := make([]float32, sh.m*sh.n)
+				ldb := sh.n
+				if sh.transB {
+					ldb = sh.k
+				}
+				Sgemm(false, sh.transB, sh.m, sh.n, sh.k, 1, x, sh.k, y, ldb, 0, z, sh.n)
+				b.ResetTimer()
+				for range b.N {
+					Sgemm(false, sh.transB, sh.m, sh.n, sh.k, 1, x, sh.k, y, ldb, 0, z, sh.n)
+				}
+				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkParallelFor measures the cost of one ParallelFor call that does
+// no work, with two threads.
+func BenchmarkParallelFor(b *testing.B) {
+	old := SetNumThreads(2)
+	defer SetNumThreads(old)
+	var sink atomic.Int64
+	for range b.N {
+		ParallelFor(2, func(lo, hi int) { sink.Add(int64(hi - lo)) })
+	}
 }

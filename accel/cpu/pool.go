@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The kernels' worker pool. Workers are long-lived goroutines that wait on
@@ -76,9 +77,31 @@ func poolEnsure(n int) {
 	poolMu.Unlock()
 }
 
+// poolSpin is how long a worker keeps polling for the next job after
+// finishing one before it blocks. Waking a blocked goroutine can take tens
+// of microseconds (an idle CPU of a virtual machine is slow to wake), more
+// than a GEMM of a few hundred rows takes between two parallel steps; a
+// short spin keeps back-to-back parallel calls fast, as BLAS thread pools
+// do, and costs at most poolSpin of CPU after the last call.
+const poolSpin = 200 * time.Microsecond
+
 func poolWorker() {
 	for j := range poolJobs {
 		j.run()
+		deadline := time.Now().Add(poolSpin)
+		for {
+			select {
+			case j = <-poolJobs:
+				j.run()
+				deadline = time.Now().Add(poolSpin)
+				continue
+			default:
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
 	}
 }
 
