@@ -13,9 +13,17 @@ import (
 //
 // Loop order, outermost first: jc (nc columns of C), pc (kc of the inner
 // dimension; pack B), ic (mc rows; pack A), jr (nr columns), ir (mr rows).
-// Work is split among threads over (ic block, jr range) pairs, so threads
-// write disjoint blocks of C. Each element of C sums its products in the
-// same order whatever the thread count, so results do not depend on it.
+// Threads share each packed block of B and claim row blocks of C (or, for
+// products with few rows, each thread runs the whole loop nest on its own
+// range of columns), so they write disjoint parts of C. Each element of C
+// sums its products in the same order (fixed by k and kc alone) whatever
+// the thread count and split, so results do not depend on them.
+//
+// The micro-kernels: AVX-512 14×32 and AVX2+FMA 6×16 on amd64 and NEON
+// 6×16 on arm64 (float32; float64 tiles are half as wide), in assembly
+// written by internal/asmgen, and a portable 4×2 kernel in Go, the only one
+// under the purego build tag. Kernels, Kernel and SetKernel list and pick
+// them (for tests and benchmarks).
 
 // gemmKernel is one micro-kernel together with its blocking parameters.
 type gemmKernel[T Float] struct {
@@ -302,12 +310,12 @@ func gemmScaleC[T Float](m, n int, beta T, c []T, ldc int) {
 	}
 }
 
-// gemmRun is the blocked driver shared by Sgemm, Dgemm and SgemmPacked.
-// The arguments have been checked.
 // gemmParallelMin is the least m*n*k worth waking other threads for
 // (tests lower it to run the parallel paths on small shapes).
 var gemmParallelMin = 64 * 64 * 64
 
+// gemmRun is the driver shared by Sgemm, Dgemm and SgemmPacked; it chooses
+// how to split the work among threads. The arguments have been checked.
 func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a []T, lda int, bs gemmBSrc[T], beta T, c []T, ldc int) {
 	bs.packT, bs.packN = kern.packBT, kern.packBN
 	if m == 0 || n == 0 {
