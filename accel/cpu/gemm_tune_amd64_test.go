@@ -44,7 +44,7 @@ func TestTune(t *testing.T) {
 		}
 	})
 	t.Logf("kernel hot C: %.1f GFLOP/s", g)
-	for _, n := range []int{512, 1024} {
+	for _, n := range []int{128, 256, 512, 1024} {
 		x := make([]float32, n*n)
 		y := make([]float32, n*n)
 		z := make([]float32, n*n)
