@@ -373,7 +373,7 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
-func TestSetKernel(t *testing.T) {
+func TestGemmSetKernel(t *testing.T) {
 	defer func() { _ = SetKernel("") }()
 	ks := Kernels()
 	if ks[len(ks)-1] != "generic" {
@@ -393,7 +393,7 @@ func TestSetKernel(t *testing.T) {
 	}
 }
 
-func TestParallelFor(t *testing.T) {
+func TestPoolParallelFor(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 8} {
 		gemmWithThreads(t, threads)
 		if NumThreads() != threads {
@@ -428,7 +428,7 @@ func TestParallelFor(t *testing.T) {
 	}
 }
 
-func benchMatMul(b *testing.B, n, threads int) {
+func gemmBenchMatMul(b *testing.B, n, threads int) {
 	old := SetNumThreads(threads)
 	defer SetNumThreads(old)
 	r := rand.New(rand.NewPCG(1, 1))
@@ -447,7 +447,7 @@ func benchMatMul(b *testing.B, n, threads int) {
 // default (fastest) micro-kernel.
 func BenchmarkMatMul(b *testing.B) {
 	for _, n := range []int{128, 256, 512, 1024} {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { benchMatMul(b, n, 1) })
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { gemmBenchMatMul(b, n, 1) })
 	}
 }
 
@@ -455,7 +455,7 @@ func BenchmarkMatMul(b *testing.B) {
 func BenchmarkMatMulThreads(b *testing.B) {
 	for _, n := range []int{512, 1024} {
 		for _, th := range []int{1, 2} {
-			b.Run(fmt.Sprintf("n=%d/threads=%d", n, th), func(b *testing.B) { benchMatMul(b, n, th) })
+			b.Run(fmt.Sprintf("n=%d/threads=%d", n, th), func(b *testing.B) { gemmBenchMatMul(b, n, th) })
 		}
 	}
 }
@@ -469,7 +469,7 @@ func BenchmarkMatMulKernel(b *testing.B) {
 				if err := SetKernel(name); err != nil {
 					b.Fatal(err)
 				}
-				benchMatMul(b, n, 1)
+				gemmBenchMatMul(b, n, 1)
 			})
 		}
 	}
@@ -539,9 +539,9 @@ func BenchmarkMatMulShape(b *testing.B) {
 	}
 }
 
-// BenchmarkParallelFor measures the cost of one ParallelFor call that does
+// BenchmarkPoolParallelFor measures the cost of one ParallelFor call that does
 // no work, with two threads.
-func BenchmarkParallelFor(b *testing.B) {
+func BenchmarkPoolParallelFor(b *testing.B) {
 	old := SetNumThreads(2)
 	defer SetNumThreads(old)
 	var sink atomic.Int64

@@ -2,14 +2,20 @@
 
 package cpu
 
+// Tuning runs for the GEMM, skipped unless GEMM_TUNE=1 (or GEMM_PROF=name
+// for TestGemmTuneProfile). They take the best of many repetitions, which
+// is steadier than an average on a machine shared with other work:
+//
+//	GEMM_TUNE=1 go test -count=1 -run 'TestGemmTune$' -v ./accel/cpu/
+
 import (
 	"os"
 	"testing"
 	"time"
 )
 
-// bestOf returns the best GFLOP/s of reps runs of f doing flops each.
-func bestOf(reps int, flops float64, f func()) float64 {
+// gemmBestOf returns the best GFLOP/s of reps runs of f doing flops each.
+func gemmBestOf(reps int, flops float64, f func()) float64 {
 	best := time.Duration(1 << 62)
 	for range reps {
 		t := time.Now()
@@ -19,7 +25,7 @@ func bestOf(reps int, flops float64, f func()) float64 {
 	return flops / best.Seconds() / 1e9
 }
 
-func TestTune(t *testing.T) {
+func TestGemmTune(t *testing.T) {
 	if os.Getenv("GEMM_TUNE") == "" {
 		t.Skip("set GEMM_TUNE=1")
 	}
@@ -28,7 +34,7 @@ func TestTune(t *testing.T) {
 	ap := make([]float32, 336*kc)
 	bp := make([]float32, 32*kc)
 	c := make([]float32, 1024*1024)
-	g := bestOf(50, 32*24*2*14*32*float64(kc), func() {
+	g := gemmBestOf(50, 32*24*2*14*32*float64(kc), func() {
 		for j := 0; j < 32; j++ {
 			for i := 0; i < 24; i++ {
 				sgemmAVX512(kc, ap[i*14*kc:], bp, c[i*14*1024+j*32:], 1024, 1, 1)
@@ -36,7 +42,7 @@ func TestTune(t *testing.T) {
 		}
 	})
 	t.Logf("kernel ldc=1024: %.1f GFLOP/s", g)
-	g = bestOf(50, 32*24*2*14*32*float64(kc), func() {
+	g = gemmBestOf(50, 32*24*2*14*32*float64(kc), func() {
 		for j := 0; j < 32; j++ {
 			for i := 0; i < 24; i++ {
 				sgemmAVX512(kc, ap[i*14*kc:], bp, c[:14*64], 64, 1, 1)
@@ -53,23 +59,23 @@ func TestTune(t *testing.T) {
 		}
 		for _, th := range []int{1, 2} {
 			SetNumThreads(th)
-			g := bestOf(max(5, 2e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+			g := gemmBestOf(max(5, 2e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
 			t.Logf("Sgemm n=%d threads=%d: %.1f GFLOP/s", n, th, g)
 		}
 		SetNumThreads(1)
 		for _, name := range Kernels() {
 			_ = SetKernel(name)
-			g := bestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+			g := gemmBestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
 			t.Logf("Sgemm n=%d kernel=%s: %.1f GFLOP/s", n, name, g)
 			xd, yd, zd := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
-			g = bestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Dgemm(false, false, n, n, n, 1, xd, n, yd, n, 0, zd, n) })
+			g = gemmBestOf(max(3, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Dgemm(false, false, n, n, n, 1, xd, n, yd, n, 0, zd, n) })
 			t.Logf("Dgemm n=%d kernel=%s: %.1f GFLOP/s", n, name, g)
 		}
 		_ = SetKernel("")
 	}
 }
 
-func TestTuneBlock(t *testing.T) {
+func TestGemmTuneBlock(t *testing.T) {
 	if os.Getenv("GEMM_TUNE") == "" {
 		t.Skip("set GEMM_TUNE=1")
 	}
@@ -84,7 +90,7 @@ func TestTuneBlock(t *testing.T) {
 			for _, mc := range []int{56, 112, 336} {
 				for _, nc := range []int{256, 512, 1024} {
 					gemmSets[0].s.kc, gemmSets[0].s.mc, gemmSets[0].s.nc = kc, mc, nc
-					g := bestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
+					g := gemmBestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) })
 					t.Logf("n=%d kc=%d mc=%d nc=%d: %.1f GFLOP/s", n, kc, mc, nc, g)
 				}
 			}
@@ -92,7 +98,7 @@ func TestTuneBlock(t *testing.T) {
 	}
 }
 
-func TestTuneProfile(t *testing.T) {
+func TestGemmTuneProfile(t *testing.T) {
 	name := os.Getenv("GEMM_PROF")
 	if name == "" {
 		t.Skip("set GEMM_PROF=kernel")
@@ -107,7 +113,7 @@ func TestTuneProfile(t *testing.T) {
 	}
 }
 
-func TestTuneTrans(t *testing.T) {
+func TestGemmTuneTrans(t *testing.T) {
 	if os.Getenv("GEMM_TUNE") == "" {
 		t.Skip("set GEMM_TUNE=1")
 	}
@@ -116,7 +122,7 @@ func TestTuneTrans(t *testing.T) {
 		x, y, z := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
-				g := bestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(tA, tB, n, n, n, 1, x, n, y, n, 0, z, n) })
+				g := gemmBestOf(max(5, 1e10/(2*n*n*n)), 2*float64(n*n*n), func() { Sgemm(tA, tB, n, n, n, 1, x, n, y, n, 0, z, n) })
 				t.Logf("n=%d transA=%v transB=%v: %.1f GFLOP/s", n, tA, tB, g)
 			}
 		}
