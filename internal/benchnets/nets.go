@@ -174,7 +174,7 @@ func NewSmallCNN(seed uint64) *SmallCNN {
 // Forward maps [N, 1, H, W] images to [N, 10] logits.
 func (m *SmallCNN) Forward(x *tensor.Tensor) *tensor.Tensor {
 	x = m.conv1.apply(x).ReLU()
-	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: [2]int{2, 2}})
+	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: []int{2}})
 	x = m.conv2.apply(x).ReLU()
 	x = tensor.AdaptiveAvgPool2d(x, 1, 1)
 	return m.fc.apply(x.Flatten(1, -1))
@@ -209,7 +209,7 @@ func NewExamplesNet(seed uint64) *ExamplesNet {
 func (m *ExamplesNet) Forward(x *tensor.Tensor) *tensor.Tensor {
 	x = m.conv1.apply(x).ReLU()
 	x = m.conv2.apply(x).ReLU()
-	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: [2]int{2, 2}})
+	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: []int{2}})
 	x = m.fc1.apply(x.Flatten(1, -1)).ReLU()
 	return m.fc2.apply(x).LogSoftmax(1)
 }

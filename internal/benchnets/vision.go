@@ -171,7 +171,7 @@ func NewResNet18(seed uint64) *ResNet18 {
 // at least 32 works) to [N, 1000] logits.
 func (m *ResNet18) Forward(x *tensor.Tensor) *tensor.Tensor {
 	x = m.stem.apply(x)
-	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+	x = tensor.MaxPool2d(x, tensor.MaxPool2dOptions{KernelSize: []int{3}, Stride: []int{2}, Padding: []int{1}})
 	for _, b := range m.blocks {
 		x = b.apply(x)
 	}
