@@ -136,8 +136,10 @@ func TestVisionForwardShape(t *testing.T) {
 }
 
 // benchOneThread pins the benchmark to one thread, as PyTorch's reference
-// runs with torch.set_num_threads(1). accel/cpu has no thread setting yet,
-// so GOMAXPROCS is the knob.
+// runs with torch.set_num_threads(1). accel/cpu has no thread setting at
+// this package's base, so GOMAXPROCS is the knob; once accel/cpu has
+// SetNumThreads (the GEMM branch adds it, defaulting to GOMAXPROCS read at
+// init), call cpu.SetNumThreads(1) here too.
 func benchOneThread(b *testing.B) {
 	prev := runtime.GOMAXPROCS(1)
 	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })

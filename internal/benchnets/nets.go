@@ -8,7 +8,11 @@
 //
 // The package also has a training step (cross-entropy, Backward, SGD) that
 // mirrors torch_mnist.py, and its tests hold the benchmarks that compare
-// Ember with PyTorch on the same machine.
+// Ember with PyTorch on the same machine:
+//
+//	go test -run '^$' -bench . -benchtime 5x ./internal/benchnets/
+//	/usr/bin/python3 shared/bench/pytorch/torch_mnist.py 1   # TrainStep
+//	/usr/bin/python3 internal/benchnets/torch_eager.py 1     # Forward
 package benchnets
 
 import (
