@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberml/ember/accel/cpu"
 	"github.com/emberml/ember/autograd"
 	"github.com/emberml/ember/tensor"
 )
@@ -136,13 +137,16 @@ func TestVisionForwardShape(t *testing.T) {
 }
 
 // benchOneThread pins the benchmark to one thread, as PyTorch's reference
-// runs with torch.set_num_threads(1). accel/cpu has no thread setting at
-// this package's base, so GOMAXPROCS is the knob; once accel/cpu has
-// SetNumThreads (the GEMM branch adds it, defaulting to GOMAXPROCS read at
-// init), call cpu.SetNumThreads(1) here too.
+// runs with torch.set_num_threads(1): the kernels' thread count, and
+// GOMAXPROCS too, so that the garbage collector's background work shares
+// that one thread (its cost is part of Ember's time).
 func benchOneThread(b *testing.B) {
-	prev := runtime.GOMAXPROCS(1)
-	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	prevThreads := cpu.SetNumThreads(1)
+	prevProcs := runtime.GOMAXPROCS(1)
+	b.Cleanup(func() {
+		runtime.GOMAXPROCS(prevProcs)
+		cpu.SetNumThreads(prevThreads)
+	})
 }
 
 // benchReport reports the mean wall time per op in milliseconds.
