@@ -207,15 +207,35 @@ func VecSoftmax(dst, src []float32, n int) {
 
 // VecLogSoftmax applies log-softmax to each row of n contiguous elements of
 // src, as (x - max) - log(sum(exp(x - max))) evaluated in float64 and
-// rounded once.
+// rounded once. The sum leaves out the max's own term (exactly 1) and the
+// logarithm is taken with log1p, so values near 0 (a dominant element) keep
+// their relative accuracy: each output is within 2 ulp of the exact
+// log-softmax. Rows are handled as VecSoftmax handles them.
 func VecLogSoftmax(dst, src []float32, n int) {
 	k := vecCur.Load()
 	for off := vecRows("VecLogSoftmax", dst, src, n); off < len(src); off += n {
 		d, s := dst[off:off+n], src[off:off+n]
 		m := k.max(s)
 		k.expShift(d, s, m)
-		k.lsFinish(d, s, float64(m), math.Log(k.sum(d)))
+		var ls float64
+		if i := vecIndex(s, m); i >= 0 && !math.IsInf(float64(m), 0) {
+			d[i] = 0
+			ls = math.Log1p(k.sum(d))
+		} else {
+			ls = math.Log(k.sum(d)) // NaN or infinite max: the result is NaN
+		}
+		k.lsFinish(d, s, float64(m), ls)
 	}
+}
+
+// vecIndex returns the index of the first element of x equal to v, or -1.
+func vecIndex(x []float32, v float32) int {
+	for i, e := range x {
+		if e == v {
+			return i
+		}
+	}
+	return -1
 }
 
 func vecRows(op string, dst, src []float32, n int) int {

@@ -212,8 +212,6 @@ func (g *gen) bcast(dst, name string) {
 	}
 }
 
-func (g *gen) mov(dst, src string) { g.p("VMOVAPS %s, %s", src, dst) }
-
 // Integer bitwise ops (AVX-512F has them only with an element size).
 func (g *gen) and(dst, a, b string) { g.op(g.pick("VPAND", "VPANDD"), dst, a, b) }
 func (g *gen) or(dst, a, b string)  { g.op(g.pick("VPOR", "VPORD"), dst, a, b) }
