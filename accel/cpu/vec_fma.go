@@ -10,22 +10,32 @@ import "math"
 // boundary; that rare case (its low 28 mantissa bits are zero) is settled
 // exactly by vecFMA32Slow.
 func vecFMA32(a, b, c float32) float32 {
-	s := float64(a)*float64(b) + float64(c)
-	if math.Float64bits(s)&(1<<28-1) != 0 {
-		return float32(s)
+	p, cc := float64(a)*float64(b), float64(c) // p is exact
+	s := p + cc
+	if math.Float64bits(s)<<36 == 0 {
+		return vecFMA32Slow(p, cc)
 	}
-	return vecFMA32Slow(a, b, c, s)
+	return float32(s)
 }
 
-// vecFMA32Slow finishes vecFMA32 when s = a*b+c rounded to float64 may sit
-// on a float32 tie point.
-func vecFMA32Slow(a, b, c float32, s float64) float32 {
+// vecFMA32Suspect reports whether float32(s), s = a·b+c rounded to
+// float64, might differ from a·b+c rounded once to float32: s is a float32
+// tie point in the normal range, or lies in the subnormal range (or is 0).
+// Hot loops use vecFMAq, which inlines this test, and fall back to
+// vecFMA32 when it holds.
+func vecFMA32Suspect(s float64) bool {
+	u := math.Float64bits(s)
+	return u&(1<<29-1) == 1<<28 || u&(0x7ff<<52) < (1023-126)<<52
+}
+
+// vecFMA32Slow finishes vecFMA32 when s = p+cc rounded to float64 may sit
+// on a float32 tie point; p = a·b is exact.
+func vecFMA32Slow(p, cc float64) float32 {
+	s := p + cc
 	r := float32(s)
 	if math.IsInf(s, 0) || math.IsNaN(s) {
 		return r
 	}
-	p := float64(a) * float64(b) // exact
-	cc := float64(c)
 	// TwoSum: s + e == p + cc exactly.
 	bb := s - p
 	e := (p - (s - bb)) + (cc - bb)

@@ -12,30 +12,81 @@ import "math"
 
 func vecF32(b uint32) float32 { return math.Float32frombits(b) }
 
-// vecExpCore reduces x (already clamped to [vecExpLo32, vecExpHi32], or
-// NaN) and returns p and n with exp(x+lo) ≈ p·2^n, p in [0.7, 1.42]; lo is a
-// small correction added to the reduced argument (0 for plain exp).
-func vecExpCore(x, lo float32) (p float32, n int32) {
-	t := vecFMA32(x, vecLog2e32, vecMagic32)
-	kf := t - vecMagic32
-	n = int32(math.Float32bits(t) - math.Float32bits(vecMagic32))
-	r := vecFMA32(-kf, vecLn2Hi32, x)
-	r = vecFMA32(-kf, vecLn2Lo32, r)
-	r += lo
-	q := vecFMA32(vecExpC6, r, vecExpC5)
-	q = vecFMA32(q, r, vecExpC4)
-	q = vecFMA32(q, r, vecExpC3)
-	q = vecFMA32(q, r, vecExpC2)
-	q = vecFMA32(q, r, 1)
-	p = vecFMA32(q, r, 1)
-	return p, n
+// The transcendental kernels work on blocks of up to vecBlk elements, one
+// step of the algorithm for all elements of the block at a time, as the
+// SIMD kernels work on a register's lanes: the steps of one element form a
+// long chain of dependent operations, and interleaving independent
+// elements lets the CPU overlap them.
+const vecBlk = 16
+
+// vecFMAq is the common path of vecFMA32, small enough to be inlined; when
+// ok is false the caller must use vecFMA32 instead.
+func vecFMAq(a, b, c float32) (r float32, ok bool) {
+	s := float64(a)*float64(b) + float64(c)
+	return float32(s), !vecFMA32Suspect(s)
+}
+
+// vecExpBlk sets d[i] = exp(x[i] + lo[i]) for x clamped to [vecExpLo32,
+// vecExpHi32] (or NaN); lo is nil for plain exp. x is overwritten.
+func vecExpBlk(d, x, lo []float32) {
+	var t, r [vecBlk]float32
+	var n [vecBlk]int32
+	x = x[:len(d)]
+	for i, v := range x {
+		u, ok := vecFMAq(v, vecLog2e32, vecMagic32)
+		if !ok {
+			u = vecFMA32(v, vecLog2e32, vecMagic32)
+		}
+		t[i] = u
+	}
+	for i, v := range x {
+		kf := t[i] - vecMagic32
+		n[i] = int32(math.Float32bits(t[i]) - math.Float32bits(vecMagic32))
+		u, ok := vecFMAq(-kf, vecLn2Hi32, v)
+		if !ok {
+			u = vecFMA32(-kf, vecLn2Hi32, v)
+		}
+		w, ok := vecFMAq(-kf, vecLn2Lo32, u)
+		if !ok {
+			w = vecFMA32(-kf, vecLn2Lo32, u)
+		}
+		r[i] = w
+	}
+	if lo != nil {
+		for i, v := range lo[:len(d)] {
+			r[i] += v
+		}
+	}
+	q := t[:len(d)]
+	for i := range q {
+		q[i] = vecExpC6
+	}
+	vecHornerBlk(q, r[:len(d)], vecExpC5, vecExpC4, vecExpC3, vecExpC2, 1, 1)
+	for i, p := range q {
+		d[i] = vecScale32(p, n[i])
+	}
+}
+
+// vecHornerBlk steps q[i] = q[i]·r[i] + c for each coefficient c in turn,
+// with float32 fused multiply-adds.
+func vecHornerBlk(q, r []float32, cs ...float32) {
+	r = r[:len(q)]
+	for _, c := range cs {
+		for i, v := range r {
+			u, ok := vecFMAq(q[i], v, c)
+			if !ok {
+				u = vecFMA32(q[i], v, c)
+			}
+			q[i] = u
+		}
+	}
 }
 
 // vecScale32 returns v·2^n rounded once, for normal |v| <= 128 and n in
-// [-160, 129] (the range vecExpCore produces). Inside [-126, 127] 2^n is a
+// [-160, 129] (the range vecExpBlk produces). Inside [-126, 127] 2^n is a
 // float32 and one product does it; outside, v·2^(n>>1) is exact and the
-// second product rounds. Both give the correctly rounded v·2^n, so the
-// SIMD kernels may take either branch for a whole vector.
+// second product rounds. Both give the correctly rounded v·2^n; the SIMD
+// kernels always take the second way.
 func vecScale32(v float32, n int32) float32 {
 	if n >= -126 && n <= 127 {
 		return float32(v * vecF32(uint32(n+127)<<23))
@@ -56,83 +107,116 @@ func vecClampExp(x float32) float32 {
 	return x
 }
 
-func vecExp1(x float32) float32 {
-	p, n := vecExpCore(vecClampExp(x), 0)
-	return vecScale32(p, n)
-}
-
-func vecSigmoid1(x float32) float32 {
-	return float32(vecSigmoid64(float64(x)))
-}
-
-// vecSigmoid64 is 1/(1+exp(-x)) in float64, written as exp(x)/(1+exp(x))
-// for x < 0 so that it never overflows.
-func vecSigmoid64(x float64) float64 {
-	e := vecExp64(-math.Abs(x))
-	num := 1.0
-	if x < 0 {
-		num = e
-	}
-	return num / (1 + e)
-}
-
-func vecSiLU1(x float32) float32 {
-	xd := float64(x)
-	return float32(xd * vecSigmoid64(xd))
-}
-
 func vecAbs32(x float32) float32 { return vecF32(math.Float32bits(x) &^ (1 << 31)) }
 
-func vecTanh1(x float32) float32 {
-	a := vecAbs32(x)
-	var r float32
-	if a < vecTanhSmall {
-		z := x * x
-		q := vecFMA32(vecTanhC13, z, vecTanhC11)
-		q = vecFMA32(q, z, vecTanhC9)
-		q = vecFMA32(q, z, vecTanhC7)
-		q = vecFMA32(q, z, vecTanhC5)
-		q = vecFMA32(q, z, vecTanhC3)
-		r = vecFMA32(x*z, q, x)
-	} else {
-		p, n := vecExpCore(vecClampExp(a+a), 0)
-		e := vecScale32(p, n)
-		r = 1 - 2/(e+1)
+// vecBlocks applies blk to dst and src in blocks of vecBlk elements.
+func vecBlocks(dst, src []float32, blk func(d, s []float32)) {
+	src = src[:len(dst)]
+	for len(dst) > vecBlk {
+		blk(dst[:vecBlk], src[:vecBlk])
+		dst, src = dst[vecBlk:], src[vecBlk:]
 	}
-	return vecF32(math.Float32bits(r) | math.Float32bits(x)&(1<<31)) // sign of x, -0 too
+	if len(dst) > 0 {
+		blk(dst, src)
+	}
 }
 
-func vecLog1(x float32) float32 {
-	if !(x > 0 && x < float32(math.Inf(1))) {
-		switch {
-		case x == 0:
-			return float32(math.Inf(-1))
-		case x < 0:
-			return float32(math.NaN())
+func vecExpGeneric(dst, src []float32) { vecBlocks(dst, src, vecExpB) }
+
+func vecExpB(d, s []float32) {
+	var x [vecBlk]float32
+	for i, v := range s {
+		x[i] = vecClampExp(v)
+	}
+	vecExpBlk(d, x[:len(d)], nil)
+}
+
+// vecExpShiftB sets d[i] = exp(s[i] - m) for the exact difference: dd + e
+// == s[i] - m (TwoSum) and e corrects the reduced argument. e is clamped to
+// [-1, 1] so that infinities (whose e is NaN) cannot spoil a result the
+// clamped dd already decides.
+func vecExpShiftB(d, s []float32, m float32) {
+	var x, lo [vecBlk]float32
+	for i, v := range s {
+		dd := v - m
+		bb := dd - v
+		e := (v - (dd - bb)) + (-m - bb)
+		if !(e > -1) {
+			e = -1
 		}
-		return x // +Inf, NaN
+		if !(e < 1) {
+			e = 1
+		}
+		x[i], lo[i] = vecClampExp(dd), e
 	}
-	k := int32(0)
-	ix := math.Float32bits(x)
-	if ix < 0x00800000 { // subnormal
-		x *= 0x1p23
-		ix = math.Float32bits(x)
-		k = -23
+	vecExpBlk(d, x[:len(d)], lo[:len(d)])
+}
+
+func vecExpShiftGeneric(dst, src []float32, m float32) {
+	vecBlocks(dst, src, func(d, s []float32) { vecExpShiftB(d, s, m) })
+}
+
+func vecTanhGeneric(dst, src []float32) { vecBlocks(dst, src, vecTanhB) }
+
+// vecTanhB: x + x^3·P(x^2) below vecTanhSmall, 1 - 2/(exp(2|x|)+1) above,
+// with the sign of x.
+func vecTanhB(d, s []float32) {
+	var z, q, big [vecBlk]float32
+	n := len(d)
+	for i, v := range s {
+		z[i] = v * v
+		q[i] = vecTanhC13
+		a := vecAbs32(v)
+		big[i] = vecClampExp(a + a)
 	}
-	ix -= 0x3f3504f3 // sqrt(1/2)
-	k += int32(ix) >> 23
-	f := vecF32(ix&0x7fffff+0x3f3504f3) - 1
-	q := vecFMA32(vecLogC10, f, vecLogC9)
-	q = vecFMA32(q, f, vecLogC8)
-	q = vecFMA32(q, f, vecLogC7)
-	q = vecFMA32(q, f, vecLogC6)
-	q = vecFMA32(q, f, vecLogC5)
-	q = vecFMA32(q, f, vecLogC4)
-	q = vecFMA32(q, f, vecLogC3)
-	q = vecFMA32(q, f, vecLogC2)
-	lp := vecFMA32(f*f, q, f)
-	kf := float32(k)
-	return vecFMA32(kf, vecLn2Hi32, vecFMA32(kf, vecLn2Lo32, lp))
+	vecHornerBlk(q[:n], z[:n], vecTanhC11, vecTanhC9, vecTanhC7, vecTanhC5, vecTanhC3)
+	vecExpBlk(big[:n], big[:n], nil)
+	for i, x := range s {
+		var r float32
+		if vecAbs32(x) < vecTanhSmall {
+			r = vecFMA32(x*z[i], q[i], x)
+		} else {
+			r = 1 - 2/(big[i]+1)
+		}
+		d[i] = vecF32(math.Float32bits(r) | math.Float32bits(x)&(1<<31)) // sign of x, -0 too
+	}
+}
+
+func vecLogGeneric(dst, src []float32) { vecBlocks(dst, src, vecLogB) }
+
+// vecLogB: x = 2^k·(1+f), f in [sqrt(1/2)-1, sqrt(2)-1], log = k·ln2 +
+// f + f^2·P(f); subnormals are scaled by 2^23 first.
+func vecLogB(d, s []float32) {
+	var f, q [vecBlk]float32
+	var k [vecBlk]int32
+	n := len(d)
+	for i, x := range s {
+		ix := math.Float32bits(x)
+		if int32(ix) < 0x00800000 { // subnormal (or <= 0: fixed below)
+			ix = math.Float32bits(x * 0x1p23)
+			k[i] = -23
+		}
+		ix -= 0x3f3504f3 // sqrt(1/2)
+		k[i] += int32(ix) >> 23
+		f[i] = vecF32(ix&0x7fffff+0x3f3504f3) - 1
+		q[i] = vecLogC10
+	}
+	vecHornerBlk(q[:n], f[:n], vecLogC9, vecLogC8, vecLogC7, vecLogC6, vecLogC5, vecLogC4, vecLogC3, vecLogC2)
+	for i, x := range s {
+		kf := float32(k[i])
+		r := vecFMA32(kf, vecLn2Hi32, vecFMA32(kf, vecLn2Lo32, vecFMA32(f[i]*f[i], q[i], f[i])))
+		if !(x > 0 && x < float32(math.Inf(1))) {
+			switch {
+			case x == 0:
+				r = float32(math.Inf(-1))
+			case x < 0:
+				r = float32(math.NaN())
+			default:
+				r = x // +Inf, NaN
+			}
+		}
+		d[i] = r
+	}
 }
 
 // vecExp64 returns exp(x) for x <= 0 (or NaN) in float64; its relative
@@ -158,6 +242,49 @@ func vecExp64(x float64) float64 {
 	return float64(float64(p*math.Float64frombits(uint64(n1+1023)<<52)) * math.Float64frombits(uint64(n2+1023)<<52))
 }
 
+// vecSigmoid64 is 1/(1+exp(-x)) in float64, written as exp(x)/(1+exp(x))
+// for x < 0 so that it never overflows.
+func vecSigmoid64(x float64) float64 {
+	e := vecExp64(-math.Abs(x))
+	num := 1.0
+	if x < 0 {
+		num = e
+	}
+	return num / (1 + e)
+}
+
+func vecSigmoidGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = float32(vecSigmoid64(float64(x)))
+	}
+}
+
+func vecSiLUGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		xd := float64(x)
+		dst[i] = float32(xd * vecSigmoid64(xd))
+	}
+}
+
+func vecGELUTanhGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		xd := float64(x)
+		w := xd * math.FMA(vecGeluTB, float64(xd*xd), vecGeluTA)
+		dst[i] = float32(xd * vecSigmoid64(w))
+	}
+}
+
+func vecGELUGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = vecGELU1(x)
+	}
+}
+
+// vecGELU1: Phi(-|x|) = exp(-x^2/2)·t·S(t), t = 4/(4+|x|).
 func vecGELU1(x float32) float32 {
 	xd := float64(x)
 	u := math.Abs(xd)
@@ -180,21 +307,6 @@ func vecGELU1(x float32) float32 {
 		return float32(xd * (1 - q))
 	}
 	return float32(xd * q)
-}
-
-func vecGELUTanh1(x float32) float32 {
-	xd := float64(x)
-	w := xd * math.FMA(vecGeluTB, float64(xd*xd), vecGeluTA)
-	return float32(xd * vecSigmoid64(w))
-}
-
-func vecMapGeneric(f func(float32) float32) func(dst, src []float32) {
-	return func(dst, src []float32) {
-		src = src[:len(dst)]
-		for i, x := range src {
-			dst[i] = f(x)
-		}
-	}
 }
 
 func vecReLUGeneric(dst, src []float32) {
@@ -253,31 +365,6 @@ func vecDivGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] / b[i]
-	}
-}
-
-// vecExpShift1 returns exp(x - m) for the exact difference: d + e == x - m
-// (TwoSum) and e corrects the reduced argument. e is clamped to [-1, 1] so
-// that infinities (whose e is NaN) cannot spoil a result the clamped d
-// already decides.
-func vecExpShift1(x, m float32) float32 {
-	d := x - m
-	bb := d - x
-	e := (x - (d - bb)) + (-m - bb)
-	if !(e > -1) {
-		e = -1
-	}
-	if !(e < 1) {
-		e = 1
-	}
-	p, n := vecExpCore(vecClampExp(d), e)
-	return vecScale32(p, n)
-}
-
-func vecExpShiftGeneric(dst, src []float32, m float32) {
-	src = src[:len(dst)]
-	for i, x := range src {
-		dst[i] = vecExpShift1(x, m)
 	}
 }
 
