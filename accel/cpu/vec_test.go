@@ -681,7 +681,8 @@ finiteTanh=bb965b1f6830d244
 
 // TestVecScan measures the max ulp error of the transcendental kernels on
 // every k-th float32 bit pattern, k = $EMBER_VEC_SCAN (61 gives the numbers
-// quoted in the doc comments; it takes minutes).
+// quoted in the doc comments; it takes minutes), and checks that every path
+// returns the same bits on all of them.
 func TestVecScan(t *testing.T) {
 	k, _ := strconv.Atoi(os.Getenv("EMBER_VEC_SCAN"))
 	if k <= 0 {
@@ -692,8 +693,22 @@ func TestVecScan(t *testing.T) {
 		x = append(x, math.Float32frombits(uint32(b)))
 	}
 	got := make([]float32, len(x))
+	other := make([]float32, len(x))
+	paths := VecPaths()
+	defer SetVecPath(VecPath())
 	for _, c := range vecUnaryCases {
+		SetVecPath(paths[0])
 		c.f(got, x)
+		for _, p := range paths[1:] {
+			SetVecPath(p)
+			c.f(other, x)
+			for i := range x {
+				if !vecSame(got[i], other[i]) {
+					t.Errorf("%s(%v): %s gives %v, %s %v", c.name, x[i], paths[0], got[i], p, other[i])
+					break
+				}
+			}
+		}
 		var worst int64
 		var wx float32
 		counts := map[int64]int{}
@@ -704,7 +719,7 @@ func TestVecScan(t *testing.T) {
 				worst, wx = u, v
 			}
 		}
-		t.Logf("%s (%s): max %d ulp (at %v) over %d inputs; counts %v", c.name, VecPath(), worst, wx, len(x), counts)
+		t.Logf("%s: max %d ulp (at %v) over %d inputs, paths %v agree; counts %v", c.name, worst, wx, len(x), paths, counts)
 		if worst > c.ulps {
 			t.Errorf("%s: max %d ulp > %d", c.name, worst, c.ulps)
 		}
