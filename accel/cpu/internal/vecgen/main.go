@@ -4,7 +4,8 @@
 // the assembly (vec_consts.go). Every kernel is written once here and
 // emitted for AVX2+FMA (8 float32 lanes in YMM registers) and AVX-512F (16
 // lanes in ZMM registers, constants as embedded broadcasts, masks in K
-// registers). Run it with `go generate` in accel/cpu.
+// registers), and for arm64 NEON (4 lanes; vec_arm64.s and
+// vec_arm64_gen.go). Run it with `go generate` in accel/cpu.
 package main
 
 import (
@@ -44,6 +45,9 @@ func main() {
 	write(filepath.Join(*dir, "vec_amd64.s"), asm.Bytes(), false)
 	write(filepath.Join(*dir, "vec_amd64_gen.go"), wrap.Bytes(), true)
 	write(filepath.Join(*dir, "vec_consts.go"), goConsts(), true)
+	na, nw := neonFile()
+	write(filepath.Join(*dir, "vec_arm64.s"), na, false)
+	write(filepath.Join(*dir, "vec_arm64_gen.go"), nw, true)
 }
 
 func write(path string, b []byte, gofmt bool) {
