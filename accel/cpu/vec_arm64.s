@@ -56,31 +56,44 @@ DATA veccs<>+280(SB)/8, $0xbfd9916f087d0d81
 DATA veccs<>+288(SB)/8, $0x3fcb8a856de8c60f
 DATA veccs<>+296(SB)/8, $0xbfafc276b736c27e
 DATA veccs<>+304(SB)/8, $0x3f7ebc2e5a9e3389
-DATA veccs<>+312(SB)/8, $0x3ff9884533d43651
-DATA veccs<>+320(SB)/8, $0x3fb2444f2a4d8b4b
-DATA veccs<>+328(SB)/4, $0x3f800000
-DATA veccs<>+332(SB)/4, $0x00000000
-DATA veccs<>+336(SB)/8, $0x0000000000000000
-DATA veccs<>+344(SB)/4, $0x807fffff
-DATA veccs<>+348(SB)/4, $0x40000000
-DATA veccs<>+352(SB)/4, $0xbf800000
-DATA veccs<>+356(SB)/4, $0x4b000000
-DATA veccs<>+360(SB)/4, $0x7f800000
-DATA veccs<>+364(SB)/4, $0xff800000
-DATA veccs<>+368(SB)/4, $0x7fc00000
-DATA veccs<>+372(SB)/4, $0x7fffffff
-DATA veccs<>+376(SB)/4, $0x80000000
-DATA veccs<>+380(SB)/4, $0x0000007f
-DATA veccs<>+384(SB)/4, $0xffffffe9
-DATA veccs<>+388(SB)/4, $0x00800000
-DATA veccs<>+392(SB)/4, $0x3f3504f3
-DATA veccs<>+396(SB)/4, $0x007fffff
-DATA veccs<>+400(SB)/8, $0x3ff0000000000000
-DATA veccs<>+408(SB)/8, $0xbfe0000000000000
-DATA veccs<>+416(SB)/8, $0x7fffffffffffffff
-DATA veccs<>+424(SB)/8, $0x8000000000000000
-DATA veccs<>+432(SB)/8, $0x000003ff000003ff
-GLOBL veccs<>(SB), RODATA|NOPTR, $440
+DATA veccs<>+312(SB)/8, $0x3f7ebc2e5a9e3389
+DATA veccs<>+320(SB)/8, $0xbfafc276b736c27e
+DATA veccs<>+328(SB)/8, $0x3fcb8a856de8c60f
+DATA veccs<>+336(SB)/8, $0xbfd9916f087d0d81
+DATA veccs<>+344(SB)/8, $0x3fdbb7913d6c704f
+DATA veccs<>+352(SB)/8, $0xbfd4a928cd6ab03a
+DATA veccs<>+360(SB)/8, $0x3fc9ad97291ac9bd
+DATA veccs<>+368(SB)/8, $0xbf99d4c65573156b
+DATA veccs<>+376(SB)/8, $0x3fb51adf008a7c8e
+DATA veccs<>+384(SB)/8, $0x3fb3ceeb5e3e8e04
+DATA veccs<>+392(SB)/8, $0x3fb80e7985f6916b
+DATA veccs<>+400(SB)/8, $0x3fb985ed956892d5
+DATA veccs<>+408(SB)/8, $0x3fb98859c5018f81
+DATA veccs<>+416(SB)/8, $0x3ff9884533d43651
+DATA veccs<>+424(SB)/8, $0x3fb2444f2a4d8b4b
+DATA veccs<>+432(SB)/4, $0x3f800000
+DATA veccs<>+436(SB)/4, $0x00000000
+DATA veccs<>+440(SB)/8, $0x0000000000000000
+DATA veccs<>+448(SB)/4, $0x807fffff
+DATA veccs<>+452(SB)/4, $0x40000000
+DATA veccs<>+456(SB)/4, $0xbf800000
+DATA veccs<>+460(SB)/4, $0x4b000000
+DATA veccs<>+464(SB)/4, $0x7f800000
+DATA veccs<>+468(SB)/4, $0xff800000
+DATA veccs<>+472(SB)/4, $0x7fc00000
+DATA veccs<>+476(SB)/4, $0x7fffffff
+DATA veccs<>+480(SB)/4, $0x80000000
+DATA veccs<>+484(SB)/4, $0x0000007f
+DATA veccs<>+488(SB)/4, $0xffffffe9
+DATA veccs<>+492(SB)/4, $0x00800000
+DATA veccs<>+496(SB)/4, $0x3f3504f3
+DATA veccs<>+500(SB)/4, $0x007fffff
+DATA veccs<>+504(SB)/8, $0x3ff0000000000000
+DATA veccs<>+512(SB)/8, $0xbfe0000000000000
+DATA veccs<>+520(SB)/8, $0x7fffffffffffffff
+DATA veccs<>+528(SB)/8, $0x8000000000000000
+DATA veccs<>+536(SB)/8, $0x000003ff000003ff
+GLOBL veccs<>(SB), RODATA|NOPTR, $544
 
 // func vecExpNEON(dst, src *float32, n int)
 TEXT ·vecExpNEON(SB), NOSPLIT, $0-24
@@ -98,7 +111,7 @@ TEXT ·vecExpNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V30.S4]
 	MOVD $veccs<>+36(SB), R9
 	VLD1R (R9), [V31.S4]
-	MOVD $veccs<>+380(SB), R9
+	MOVD $veccs<>+484(SB), R9
 	VLD1R (R9), [V19.S4]
 	MOVD $veccs<>+8(SB), R9
 	VLD1R (R9), [V27.S4]
@@ -108,7 +121,7 @@ TEXT ·vecExpNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V28.S4]
 	MOVD $veccs<>+4(SB), R9
 	VLD1R (R9), [V29.S4]
-	MOVD $veccs<>+328(SB), R9
+	MOVD $veccs<>+432(SB), R9
 	VLD1R (R9), [V20.S4]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -245,7 +258,7 @@ TEXT ·vecExpShiftNEON(SB), NOSPLIT, $0-28
 	VLD1R (R9), [V26.S4]
 	MOVD $veccs<>+36(SB), R9
 	VLD1R (R9), [V27.S4]
-	MOVD $veccs<>+380(SB), R9
+	MOVD $veccs<>+484(SB), R9
 	VLD1R (R9), [V16.S4]
 	MOVD $veccs<>+8(SB), R9
 	VLD1R (R9), [V23.S4]
@@ -257,12 +270,12 @@ TEXT ·vecExpShiftNEON(SB), NOSPLIT, $0-28
 	WORD $0x4e0407ff // DUP V31.4S, V31.S[0]
 	MOVD $veccs<>+4(SB), R9
 	VLD1R (R9), [V25.S4]
-	MOVD $veccs<>+352(SB), R9
+	MOVD $veccs<>+456(SB), R9
 	VLD1R (R9), [V29.S4]
 	FMOVS m+24(FP), F30
 	WORD $0x4e0407de // DUP V30.4S, V30.S[0]
 	WORD $0x6ea0fbde // FNEG V30.4S, V30.4S
-	MOVD $veccs<>+328(SB), R9
+	MOVD $veccs<>+432(SB), R9
 	VLD1R (R9), [V28.S4]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -432,7 +445,7 @@ TEXT ·vecTanhNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V24.S4]
 	MOVD $veccs<>+36(SB), R9
 	VLD1R (R9), [V25.S4]
-	MOVD $veccs<>+380(SB), R9
+	MOVD $veccs<>+484(SB), R9
 	VLD1R (R9), [V13.S4]
 	MOVD $veccs<>+8(SB), R9
 	VLD1R (R9), [V21.S4]
@@ -442,9 +455,9 @@ TEXT ·vecTanhNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V22.S4]
 	MOVD $veccs<>+4(SB), R9
 	VLD1R (R9), [V23.S4]
-	MOVD $veccs<>+328(SB), R9
+	MOVD $veccs<>+432(SB), R9
 	VLD1R (R9), [V14.S4]
-	MOVD $veccs<>+376(SB), R9
+	MOVD $veccs<>+480(SB), R9
 	VLD1R (R9), [V10.S4]
 	MOVD $veccs<>+64(SB), R9
 	VLD1R (R9), [V30.S4]
@@ -460,7 +473,7 @@ TEXT ·vecTanhNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V29.S4]
 	MOVD $veccs<>+44(SB), R9
 	VLD1R (R9), [V11.S4]
-	MOVD $veccs<>+348(SB), R9
+	MOVD $veccs<>+452(SB), R9
 	VLD1R (R9), [V12.S4]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -534,9 +547,9 @@ done:
 
 // func vecLogNEON(dst, src *float32, n int)
 TEXT ·vecLogNEON(SB), NOSPLIT, $0-24
-	MOVD $veccs<>+384(SB), R9
+	MOVD $veccs<>+488(SB), R9
 	VLD1R (R9), [V29.S4]
-	MOVD $veccs<>+360(SB), R9
+	MOVD $veccs<>+464(SB), R9
 	VLD1R (R9), [V13.S4]
 	MOVD $veccs<>+8(SB), R9
 	VLD1R (R9), [V15.S4]
@@ -560,21 +573,21 @@ TEXT ·vecLogNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V23.S4]
 	MOVD $veccs<>+100(SB), R9
 	VLD1R (R9), [V24.S4]
-	MOVD $veccs<>+396(SB), R9
+	MOVD $veccs<>+500(SB), R9
 	VLD1R (R9), [V27.S4]
-	MOVD $veccs<>+388(SB), R9
+	MOVD $veccs<>+492(SB), R9
 	VLD1R (R9), [V31.S4]
-	MOVD $veccs<>+368(SB), R9
+	MOVD $veccs<>+472(SB), R9
 	VLD1R (R9), [V12.S4]
-	MOVD $veccs<>+364(SB), R9
+	MOVD $veccs<>+468(SB), R9
 	VLD1R (R9), [V11.S4]
-	MOVD $veccs<>+328(SB), R9
+	MOVD $veccs<>+432(SB), R9
 	VLD1R (R9), [V26.S4]
-	MOVD $veccs<>+356(SB), R9
+	MOVD $veccs<>+460(SB), R9
 	VLD1R (R9), [V30.S4]
-	MOVD $veccs<>+392(SB), R9
+	MOVD $veccs<>+496(SB), R9
 	VLD1R (R9), [V28.S4]
-	MOVD $veccs<>+332(SB), R9
+	MOVD $veccs<>+436(SB), R9
 	VLD1R (R9), [V14.S4]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -635,7 +648,7 @@ done:
 
 // func vecReLUNEON(dst, src *float32, n int)
 TEXT ·vecReLUNEON(SB), NOSPLIT, $0-24
-	MOVD $veccs<>+332(SB), R9
+	MOVD $veccs<>+436(SB), R9
 	VLD1R (R9), [V31.S4]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -988,7 +1001,7 @@ TEXT ·vecSigmoidNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V26.D2]
 	MOVD $veccs<>+192(SB), R9
 	VLD1R (R9), [V31.D2]
-	MOVD $veccs<>+432(SB), R9
+	MOVD $veccs<>+536(SB), R9
 	VLD1R (R9), [V19.D2]
 	MOVD $veccs<>+128(SB), R9
 	VLD1R (R9), [V28.D2]
@@ -998,9 +1011,9 @@ TEXT ·vecSigmoidNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V29.D2]
 	MOVD $veccs<>+120(SB), R9
 	VLD1R (R9), [V30.D2]
-	MOVD $veccs<>+400(SB), R9
+	MOVD $veccs<>+504(SB), R9
 	VLD1R (R9), [V20.D2]
-	MOVD $veccs<>+336(SB), R9
+	MOVD $veccs<>+440(SB), R9
 	VLD1R (R9), [V18.D2]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -1113,7 +1126,7 @@ TEXT ·vecSiLUNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V26.D2]
 	MOVD $veccs<>+192(SB), R9
 	VLD1R (R9), [V31.D2]
-	MOVD $veccs<>+432(SB), R9
+	MOVD $veccs<>+536(SB), R9
 	VLD1R (R9), [V19.D2]
 	MOVD $veccs<>+128(SB), R9
 	VLD1R (R9), [V28.D2]
@@ -1123,9 +1136,9 @@ TEXT ·vecSiLUNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V29.D2]
 	MOVD $veccs<>+120(SB), R9
 	VLD1R (R9), [V30.D2]
-	MOVD $veccs<>+400(SB), R9
+	MOVD $veccs<>+504(SB), R9
 	VLD1R (R9), [V20.D2]
-	MOVD $veccs<>+336(SB), R9
+	MOVD $veccs<>+440(SB), R9
 	VLD1R (R9), [V18.D2]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -1240,11 +1253,11 @@ TEXT ·vecGELUTanhNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V24.D2]
 	MOVD $veccs<>+192(SB), R9
 	VLD1R (R9), [V29.D2]
-	MOVD $veccs<>+312(SB), R9
+	MOVD $veccs<>+416(SB), R9
 	VLD1R (R9), [V31.D2]
-	MOVD $veccs<>+320(SB), R9
+	MOVD $veccs<>+424(SB), R9
 	VLD1R (R9), [V30.D2]
-	MOVD $veccs<>+432(SB), R9
+	MOVD $veccs<>+536(SB), R9
 	VLD1R (R9), [V17.D2]
 	MOVD $veccs<>+128(SB), R9
 	VLD1R (R9), [V26.D2]
@@ -1254,9 +1267,9 @@ TEXT ·vecGELUTanhNEON(SB), NOSPLIT, $0-24
 	VLD1R (R9), [V27.D2]
 	MOVD $veccs<>+120(SB), R9
 	VLD1R (R9), [V28.D2]
-	MOVD $veccs<>+400(SB), R9
+	MOVD $veccs<>+504(SB), R9
 	VLD1R (R9), [V18.D2]
-	MOVD $veccs<>+336(SB), R9
+	MOVD $veccs<>+440(SB), R9
 	VLD1R (R9), [V16.D2]
 	MOVD dst+0(FP), R0
 	MOVD src+8(FP), R1
@@ -1355,6 +1368,199 @@ loop1:
 	WORD $0x6e6cdc4c // FMUL V12.2D, V2.2D, V12.2D
 	WORD $0x0e6168c0 // FCVTN V0.2S, V6.2D
 	WORD $0x4e616980 // FCVTN2 V0.4S, V12.2D
+	FMOVQ F0, 0(R0)
+	ADD $16, R0
+	ADD $16, R1
+	SUB $4, R2
+	B loop1
+done:
+	RET
+
+// func vecGELUNEON(dst, src *float32, n int)
+TEXT ·vecGELUNEON(SB), NOSPLIT, $0-24
+	MOVD $veccs<>+144(SB), R9
+	VLD1R (R9), [V19.D2]
+	MOVD $veccs<>+152(SB), R9
+	VLD1R (R9), [V20.D2]
+	MOVD $veccs<>+160(SB), R9
+	VLD1R (R9), [V21.D2]
+	MOVD $veccs<>+168(SB), R9
+	VLD1R (R9), [V22.D2]
+	MOVD $veccs<>+176(SB), R9
+	VLD1R (R9), [V23.D2]
+	MOVD $veccs<>+184(SB), R9
+	VLD1R (R9), [V24.D2]
+	MOVD $veccs<>+192(SB), R9
+	VLD1R (R9), [V29.D2]
+	MOVD $veccs<>+200(SB), R9
+	VLD1R (R9), [V31.D2]
+	MOVD $veccs<>+536(SB), R9
+	VLD1R (R9), [V17.D2]
+	MOVD $veccs<>+128(SB), R9
+	VLD1R (R9), [V26.D2]
+	MOVD $veccs<>+136(SB), R9
+	VLD1R (R9), [V25.D2]
+	MOVD $veccs<>+112(SB), R9
+	VLD1R (R9), [V27.D2]
+	MOVD $veccs<>+120(SB), R9
+	VLD1R (R9), [V28.D2]
+	MOVD $veccs<>+512(SB), R9
+	VLD1R (R9), [V30.D2]
+	MOVD $veccs<>+504(SB), R9
+	VLD1R (R9), [V18.D2]
+	MOVD $veccs<>+440(SB), R9
+	VLD1R (R9), [V16.D2]
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R2
+loop1:
+	CMP $4, R2
+	BLT done
+	FMOVQ 0(R1), F0
+	WORD $0x0e617801 // FCVTL V1.2D, V0.2S
+	WORD $0x4e617802 // FCVTL2 V2.2D, V0.4S
+	WORD $0x4ee0f823 // FABS V3.2D, V1.2D
+	WORD $0x4e7fd464 // FADD V4.2D, V3.2D, V31.2D
+	WORD $0x6e64ffe4 // FDIV V4.2D, V31.2D, V4.2D
+	MOVD $veccs<>+312(SB), R9
+	VLD1R.P 8(R9), [V5.D2]
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	WORD $0x6e63dc67 // FMUL V7.2D, V3.2D, V3.2D
+	WORD $0x6e7edce7 // FMUL V7.2D, V7.2D, V30.2D
+	WORD $0x6ee7e7a8 // FCMGT V8.2D, V29.2D, V7.2D
+	WORD $0x6ea81fa7 // BIT V7.16B, V29.16B, V8.16B
+	WORD $0x4ebc1f8a // ORR V10.16B, V28.16B, V28.16B
+	WORD $0x4e7bccea // FMLA V10.2D, V7.2D, V27.2D
+	WORD $0x4efcd54b // FSUB V11.2D, V10.2D, V28.2D
+	WORD $0x6efc854a // SUB V10.2D, V10.2D, V28.2D
+	WORD $0x4efacd67 // FMLS V7.2D, V11.2D, V26.2D
+	WORD $0x4ef9cd67 // FMLS V7.2D, V11.2D, V25.2D
+	WORD $0x4eb81f09 // ORR V9.16B, V24.16B, V24.16B
+	WORD $0x4eb71eec // ORR V12.16B, V23.16B, V23.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb61ec9 // ORR V9.16B, V22.16B, V22.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb51eac // ORR V12.16B, V21.16B, V21.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb41e89 // ORR V9.16B, V20.16B, V20.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb31e6c // ORR V12.16B, V19.16B, V19.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb21e49 // ORR V9.16B, V18.16B, V18.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb21e4c // ORR V12.16B, V18.16B, V18.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4f7f054b // SSHR V11.2D, V10.2D, #1
+	WORD $0x6eeb854a // SUB V10.2D, V10.2D, V11.2D
+	WORD $0x4ef1856b // ADD V11.2D, V11.2D, V17.2D
+	WORD $0x4f74556b // SHL V11.2D, V11.2D, #52
+	WORD $0x4ef1854a // ADD V10.2D, V10.2D, V17.2D
+	WORD $0x4f74554a // SHL V10.2D, V10.2D, #52
+	WORD $0x6e6bdd8c // FMUL V12.2D, V12.2D, V11.2D
+	WORD $0x6e6add8c // FMUL V12.2D, V12.2D, V10.2D
+	WORD $0x6e65dc84 // FMUL V4.2D, V4.2D, V5.2D
+	WORD $0x6e6cdc84 // FMUL V4.2D, V4.2D, V12.2D
+	WORD $0x4ee4d645 // FSUB V5.2D, V18.2D, V4.2D
+	WORD $0x6e65dc25 // FMUL V5.2D, V1.2D, V5.2D
+	WORD $0x6e64dc24 // FMUL V4.2D, V1.2D, V4.2D
+	WORD $0x6e70e428 // FCMGE V8.2D, V1.2D, V16.2D
+	WORD $0x4ea41c8d // ORR V13.16B, V4.16B, V4.16B
+	WORD $0x6ea81cad // BIT V13.16B, V5.16B, V8.16B
+	WORD $0x4ee0f843 // FABS V3.2D, V2.2D
+	WORD $0x4e7fd464 // FADD V4.2D, V3.2D, V31.2D
+	WORD $0x6e64ffe4 // FDIV V4.2D, V31.2D, V4.2D
+	MOVD $veccs<>+312(SB), R9
+	VLD1R.P 8(R9), [V5.D2]
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	VLD1R.P 8(R9), [V6.D2]
+	WORD $0x4e64cca6 // FMLA V6.2D, V5.2D, V4.2D
+	VLD1R.P 8(R9), [V5.D2]
+	WORD $0x4e64ccc5 // FMLA V5.2D, V6.2D, V4.2D
+	WORD $0x6e63dc67 // FMUL V7.2D, V3.2D, V3.2D
+	WORD $0x6e7edce7 // FMUL V7.2D, V7.2D, V30.2D
+	WORD $0x6ee7e7a8 // FCMGT V8.2D, V29.2D, V7.2D
+	WORD $0x6ea81fa7 // BIT V7.16B, V29.16B, V8.16B
+	WORD $0x4ebc1f8a // ORR V10.16B, V28.16B, V28.16B
+	WORD $0x4e7bccea // FMLA V10.2D, V7.2D, V27.2D
+	WORD $0x4efcd54b // FSUB V11.2D, V10.2D, V28.2D
+	WORD $0x6efc854a // SUB V10.2D, V10.2D, V28.2D
+	WORD $0x4efacd67 // FMLS V7.2D, V11.2D, V26.2D
+	WORD $0x4ef9cd67 // FMLS V7.2D, V11.2D, V25.2D
+	WORD $0x4eb81f09 // ORR V9.16B, V24.16B, V24.16B
+	WORD $0x4eb71eec // ORR V12.16B, V23.16B, V23.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb61ec9 // ORR V9.16B, V22.16B, V22.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb51eac // ORR V12.16B, V21.16B, V21.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb41e89 // ORR V9.16B, V20.16B, V20.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb31e6c // ORR V12.16B, V19.16B, V19.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4eb21e49 // ORR V9.16B, V18.16B, V18.16B
+	WORD $0x4e67cd89 // FMLA V9.2D, V12.2D, V7.2D
+	WORD $0x4eb21e4c // ORR V12.16B, V18.16B, V18.16B
+	WORD $0x4e67cd2c // FMLA V12.2D, V9.2D, V7.2D
+	WORD $0x4f7f054b // SSHR V11.2D, V10.2D, #1
+	WORD $0x6eeb854a // SUB V10.2D, V10.2D, V11.2D
+	WORD $0x4ef1856b // ADD V11.2D, V11.2D, V17.2D
+	WORD $0x4f74556b // SHL V11.2D, V11.2D, #52
+	WORD $0x4ef1854a // ADD V10.2D, V10.2D, V17.2D
+	WORD $0x4f74554a // SHL V10.2D, V10.2D, #52
+	WORD $0x6e6bdd8c // FMUL V12.2D, V12.2D, V11.2D
+	WORD $0x6e6add8c // FMUL V12.2D, V12.2D, V10.2D
+	WORD $0x6e65dc84 // FMUL V4.2D, V4.2D, V5.2D
+	WORD $0x6e6cdc84 // FMUL V4.2D, V4.2D, V12.2D
+	WORD $0x4ee4d645 // FSUB V5.2D, V18.2D, V4.2D
+	WORD $0x6e65dc45 // FMUL V5.2D, V2.2D, V5.2D
+	WORD $0x6e64dc44 // FMUL V4.2D, V2.2D, V4.2D
+	WORD $0x6e70e448 // FCMGE V8.2D, V2.2D, V16.2D
+	WORD $0x4ea41c8e // ORR V14.16B, V4.16B, V4.16B
+	WORD $0x6ea81cae // BIT V14.16B, V5.16B, V8.16B
+	WORD $0x0e6169a0 // FCVTN V0.2S, V13.2D
+	WORD $0x4e6169c0 // FCVTN2 V0.4S, V14.2D
 	FMOVQ F0, 0(R0)
 	ADD $16, R0
 	ADD $16, R1
@@ -1619,9 +1825,9 @@ tree:
 
 // func vecMaxNEON(x *float32, n int) float32
 TEXT ·vecMaxNEON(SB), NOSPLIT, $0-20
-	MOVD $veccs<>+344(SB), R9
+	MOVD $veccs<>+448(SB), R9
 	VLD1R (R9), [V31.S4]
-	MOVD $veccs<>+332(SB), R9
+	MOVD $veccs<>+436(SB), R9
 	VLD1R (R9), [V30.S4]
 	MOVD x+0(FP), R1
 	MOVD n+8(FP), R2

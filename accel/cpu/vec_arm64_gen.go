@@ -265,6 +265,23 @@ func vecGELUTanh_neon(dst, src []float32) {
 }
 
 //go:noescape
+func vecGELUNEON(dst, src *float32, n int)
+
+func vecGELU_neon(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecGELUNEON(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [4]float32
+		copy(buf[:], src[full:n])
+		vecGELUNEON(&buf[0], &buf[0], 4)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
 func vecLogSoftmaxFinishNEON(dst, src *float32, n int, m, ls float64)
 
 func vecLogSoftmaxFinish_neon(dst, src []float32, m, ls float64) {
@@ -332,7 +349,7 @@ var vecNEONKernels = vecKernels{
 	sigmoid:  vecSigmoid_neon,
 	silu:     vecSiLU_neon,
 	geluTanh: vecGELUTanh_neon,
-	gelu:     vecGELUGeneric, // no NEON kernel yet
+	gelu:     vecGELU_neon,
 	affine:   vecAffine_neon,
 	scale:    vecScale_neon,
 	expShift: vecExpShift_neon,

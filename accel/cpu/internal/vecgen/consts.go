@@ -90,6 +90,10 @@ func init() {
 	} {
 		f64(sprintf("vecGeluS%d", i), sprintf("gelus%d", i), c)
 	}
+	// the same coefficients from the highest degree down (NEON streams them)
+	for i := 12; i >= 0; i-- {
+		f64("", sprintf("gelur%d", 12-i), mathFloat64frombits(lookup(sprintf("gelus%d", i)).bits))
+	}
 	// tanh form: 0.5·x·(1+tanh(y)) = x·sigmoid(2y), 2y = x·(A + B·x^2).
 	f64("vecGeluTA", "gelua", 2*math.Sqrt(2/math.Pi))
 	f64("vecGeluTB", "gelub", 2*math.Sqrt(2/math.Pi)*0.044715)

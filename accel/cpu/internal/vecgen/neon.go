@@ -67,6 +67,7 @@ func (g *ng) fdiv(d, n, m int)  { g.three(0x6E20FC00, "FDIV", d, n, m) }
 func (g *ng) fmla(d, n, m int)  { g.three(0x4E20CC00, "FMLA", d, n, m) } // d += n·m
 func (g *ng) fmls(d, n, m int)  { g.three(0x4EA0CC00, "FMLS", d, n, m) } // d -= n·m
 func (g *ng) fcmgt(d, n, m int) { g.three(0x6EA0E400, "FCMGT", d, n, m) }
+func (g *ng) fcmge(d, n, m int) { g.three(0x6E20E400, "FCMGE", d, n, m) }
 func (g *ng) fcmeq(d, n, m int) { g.three(0x4E20E400, "FCMEQ", d, n, m) }
 
 // Integer lane ops on 32-bit (or, with pd, 64-bit) elements.
@@ -277,7 +278,7 @@ func neonKernels() (ks []neonKernel) {
 		g.fcvtn2(0, r2)
 		g.st(0, off, "R0")
 	}
-	floors := map[string]int{"Exp": 11, "ExpShift": 13, "Tanh": 8, "Log": 8, "Sigmoid": 15, "SiLU": 15, "GELUTanh": 15}
+	floors := map[string]int{"Exp": 11, "ExpShift": 13, "Tanh": 8, "Log": 8, "Sigmoid": 15, "SiLU": 15, "GELUTanh": 15, "GELU": 15}
 	defer func() {
 		for i := range ks {
 			if f, ok := floors[ks[i].name]; ok {
@@ -425,6 +426,40 @@ func neonKernels() (ks []neonKernel) {
 				g.fmul(r, x, r)
 				return r
 			})
+		}),
+		un("GELU", 4, 1, func(g *ng, u, off int) {
+			g.ld(0, off, "R1")
+			g.fcvtl(1, 0)
+			g.fcvtl2(2, 0)
+			g.pd = true
+			for h, x := range []int{1, 2} {
+				uu, t, s, tmp, a, k := 3, 4, 5, 6, 7, 8
+				g.fabs(uu, x)
+				g.fadd(t, uu, g.k("geluk"))
+				g.fdiv(t, g.k("geluk"), t) // t = 4/(4+u)
+				g.p("MOVD $veccs<>+%d(SB), R9", lookup("gelur0").soff)
+				g.p("VLD1R.P 8(R9), [V%d.D2]", s)
+				for i := 1; i <= 12; i++ {
+					g.p("VLD1R.P 8(R9), [V%d.D2]", tmp)
+					g.fmla(tmp, s, t)
+					s, tmp = tmp, s
+				}
+				g.fmul(a, uu, uu)
+				g.fmul(a, a, g.k("mhalf64"))
+				g.clampLo(a, g.k("exp64lo"), k)
+				e := g.expCore64(a, 9, 10, 11, 12)
+				g.fmul(t, t, s)
+				g.fmul(t, t, e) // q = Phi(-|x|)
+				g.fsub(s, g.k("one64"), t)
+				g.fmul(s, x, s) // x·(1-q)
+				g.fmul(t, x, t) // x·q
+				g.fcmge(k, x, g.k("zero64"))
+				g.blend(13+h, k, t, s)
+			}
+			g.pd = false
+			g.fcvtn(0, 13)
+			g.fcvtn2(0, 14)
+			g.st(0, off, "R0")
 		}),
 		unF("LogSoftmaxFinish", "m, ls float64", 40, func(g *ng, u, off int) {
 			b := u * 4
@@ -623,11 +658,9 @@ func neonFile() (asm, wrap []byte) {
 				fmt.Fprintf(&a, "\tFMOVS b+28(FP), F%d\n", r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // DUP V%d.4S, V%d.S[0]\n", 0x4E040400|rdm(r, r, 0), r, r)
 			case "negm":
-				m := g.consts["m"]
 				fmt.Fprintf(&a, "\tFMOVS m+24(FP), F%d\n", r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // DUP V%d.4S, V%d.S[0]\n", 0x4E040400|rdm(r, r, 0), r, r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // FNEG V%d.4S, V%d.4S\n", 0x6EA0F800|rdm(r, r, 0), r, r)
-				_ = m
 			case "m64", "ls64":
 				fmt.Fprintf(&a, "\tFMOVD %s+%d(FP), F%d\n", strings.TrimSuffix(name, "64"), map[string]int{"m64": 24, "ls64": 32}[name], r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // DUP V%d.2D, V%d.D[0]\n", 0x4E080400|rdm(r, r, 0), r, r)
