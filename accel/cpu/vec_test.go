@@ -725,3 +725,32 @@ func TestVecScan(t *testing.T) {
 		}
 	}
 }
+
+// TestVecNoAllocs checks that no kernel allocates (the lite runtime runs
+// them in steady state), tails included.
+func TestVecNoAllocs(t *testing.T) {
+	vecForEachPath(t, func(t *testing.T) {
+		for _, n := range []int{0, 5, 37} {
+			x, y, d := make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i], y[i] = float32(i)-3, float32(i)+1
+			}
+			for name, f := range map[string]func(){
+				"Exp": func() { VecExp(d, x) }, "Tanh": func() { VecTanh(d, x) }, "Log": func() { VecLog(d, y) },
+				"Sigmoid": func() { VecSigmoid(d, x) }, "SiLU": func() { VecSiLU(d, x) },
+				"GELU": func() { VecGELU(d, x) }, "GELUTanh": func() { VecGELUTanh(d, x) },
+				"ReLU": func() { VecReLU(d, x) }, "Affine": func() { VecAffine(d, x, 2, 1) },
+				"Scale": func() { VecScale(d, x, 2) }, "Axpy": func() { VecAxpy(2, x, d) },
+				"Add": func() { VecAdd(d, x, y) }, "Sub": func() { VecSub(d, x, y) },
+				"Mul": func() { VecMul(d, x, y) }, "Div": func() { VecDiv(d, x, y) },
+				"Sum": func() { VecSum(x) }, "Dot": func() { VecDot(x, y) }, "Max": func() { VecMax(x) },
+				"Softmax":    func() { VecSoftmax(d, x, max(n, 1)) },
+				"LogSoftmax": func() { VecLogSoftmax(d, x, max(n, 1)) },
+			} {
+				if a := testing.AllocsPerRun(10, f); a != 0 {
+					t.Errorf("%s (n=%d) allocates %v times", name, n, a)
+				}
+			}
+		}
+	})
+}
