@@ -31,6 +31,8 @@ import (
 // dst may be the same slice as a source (in-place use); other overlaps are
 // not supported. Slices of different lengths panic.
 
+//go:generate go run ./internal/vecgen -dir .
+
 // vecKernels is one implementation (path) of the Vec kernels.
 type vecKernels struct {
 	name                 string
@@ -208,22 +210,26 @@ func VecSoftmax(dst, src []float32, n int) {
 
 // VecLogSoftmax applies log-softmax to each row of n contiguous elements of
 // src, as (x - max) - log(sum(exp(x - max))) evaluated in float64 and
-// rounded once. The sum leaves out the max's own term (exactly 1) and the
-// logarithm is taken with log1p, so values near 0 (a dominant element) keep
-// their relative accuracy: each output is within 2 ulp of the exact
-// log-softmax. Rows are handled as VecSoftmax handles them.
+// rounded once. When the sum is below 1.5 (a dominant element), it is taken
+// again without the max's own term (exactly 1) and the logarithm with log1p,
+// so values near 0 keep their relative accuracy: each output is within 2
+// ulp of the exact log-softmax. Rows are handled as VecSoftmax handles
+// them.
 func VecLogSoftmax(dst, src []float32, n int) {
 	k := vecCur.Load()
 	for off := vecRows("VecLogSoftmax", dst, src, n); off < len(src); off += n {
 		d, s := dst[off:off+n], src[off:off+n]
 		m := k.max(s)
 		k.expShift(d, s, m)
-		var ls float64
-		if i := vecIndex(s, m); i >= 0 && !math.IsInf(float64(m), 0) {
-			d[i] = 0
-			ls = math.Log1p(k.sum(d))
-		} else {
-			ls = math.Log(k.sum(d)) // NaN or infinite max: the result is NaN
+		sum := k.sum(d)
+		ls := math.Log(sum) // NaN when m is NaN or infinite
+		if sum < 1.5 && !math.IsInf(float64(m), 0) {
+			// log(sum) is small, and float64 rounding in sum would show
+			// in it: sum again without the max's own term.
+			if i := vecIndex(s, m); i >= 0 {
+				d[i] = 0
+				ls = math.Log1p(k.sum(d))
+			}
 		}
 		k.lsFinish(d, s, float64(m), ls)
 	}

@@ -4,8 +4,6 @@ package cpu
 
 import "golang.org/x/sys/cpu"
 
-//go:generate go run ./internal/vecgen -dir .
-
 // vecPlatformKernels returns the SIMD paths this CPU (and OS) supports,
 // fastest first.
 func vecPlatformKernels() []*vecKernels {

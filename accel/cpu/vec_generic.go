@@ -322,7 +322,11 @@ func vecReLUGeneric(dst, src []float32) {
 func vecAffineGeneric(dst, src []float32, a, b float32) {
 	src = src[:len(dst)]
 	for i, x := range src {
-		dst[i] = vecFMA32(a, x, b)
+		r, ok := vecFMAq(a, x, b)
+		if !ok {
+			r = vecFMA32(a, x, b)
+		}
+		dst[i] = r
 	}
 }
 
@@ -336,7 +340,11 @@ func vecScaleGeneric(dst, src []float32, a float32) {
 func vecAxpyGeneric(alpha float32, x, y []float32) {
 	x = x[:len(y)]
 	for i, v := range x {
-		y[i] = vecFMA32(alpha, v, y[i])
+		r, ok := vecFMAq(alpha, v, y[i])
+		if !ok {
+			r = vecFMA32(alpha, v, y[i])
+		}
+		y[i] = r
 	}
 }
 

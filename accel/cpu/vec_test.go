@@ -688,7 +688,7 @@ func TestVecScan(t *testing.T) {
 	if k <= 0 {
 		t.Skip("set EMBER_VEC_SCAN=61 to run")
 	}
-	x := make([]float32, 0, 1<<32/k+1)
+	x := make([]float32, 0, int(uint64(1)<<32/uint64(k))+1)
 	for b := uint64(0); b < 1<<32; b += uint64(k) {
 		x = append(x, math.Float32frombits(uint32(b)))
 	}
