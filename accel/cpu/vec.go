@@ -195,9 +195,10 @@ func VecMax(x []float32) float32 { return vecCur.Load().max(x) }
 // VecSoftmax applies softmax to each row of n contiguous elements of src
 // (len(src) must be a multiple of n) and writes dst: exp(x - max) with the
 // exact difference x - max (a TwoSum correction feeds the exponential),
-// divided by the row's float64 sum. Each output is within 2 ulp of the
-// exact softmax. A row holding NaN or +Inf, or only -Inf, gives NaN, as
-// PyTorch.
+// multiplied by float32(1/sum), the sum taken in float64. Each output is
+// within 2 ulp of the exact softmax (the tests measure at most 1), tiny
+// probabilities included. A row holding NaN or +Inf, or only -Inf, gives
+// NaN, as PyTorch.
 func VecSoftmax(dst, src []float32, n int) {
 	k := vecCur.Load()
 	for off := vecRows("VecSoftmax", dst, src, n); off < len(src); off += n {
