@@ -44,6 +44,9 @@ type vecKernels struct {
 	expShift             func(dst, src []float32, m float32)
 	lsFinish             func(dst, src []float32, m, ls float64)
 	add, sub, mul, div   func(dst, a, b []float32)
+	maximum, minimum     func(dst, a, b []float32)
+	clamp                func(dst, src []float32, lo, hi float32)
+	sqrt, abs            func(dst, src []float32)
 	axpy                 func(alpha float32, x, y []float32)
 	sum                  func(x []float32) float64
 	dot                  func(a, b []float32) float64
@@ -139,6 +142,33 @@ func VecGELUTanh(dst, src []float32) {
 // VecReLU sets dst[i] = max(src[i], 0), keeping NaN and -0 as PyTorch's
 // relu does (it only replaces values below zero).
 func VecReLU(dst, src []float32) { vecLen2("VecReLU", dst, src); vecCur.Load().relu(dst, src) }
+
+// VecClamp sets dst[i] = min(max(src[i], lo), hi), keeping NaN, as
+// PyTorch's clamp (hi wins when lo > hi). ReLU6 is VecClamp(dst, src, 0, 6).
+func VecClamp(dst, src []float32, lo, hi float32) {
+	vecLen2("VecClamp", dst, src)
+	vecCur.Load().clamp(dst, src, lo, hi)
+}
+
+// VecSqrt sets dst[i] = sqrt(src[i]), correctly rounded (NaN below 0,
+// -0 at -0).
+func VecSqrt(dst, src []float32) { vecLen2("VecSqrt", dst, src); vecCur.Load().sqrt(dst, src) }
+
+// VecAbs sets dst[i] = |src[i]| (it clears the sign bit).
+func VecAbs(dst, src []float32) { vecLen2("VecAbs", dst, src); vecCur.Load().abs(dst, src) }
+
+// VecMaximum sets dst[i] to the larger of a[i] and b[i], NaN if either is
+// NaN, a[i] when they compare equal: PyTorch's torch.maximum.
+func VecMaximum(dst, a, b []float32) {
+	vecLen3("VecMaximum", dst, a, b)
+	vecCur.Load().maximum(dst, a, b)
+}
+
+// VecMinimum is VecMaximum's counterpart (torch.minimum).
+func VecMinimum(dst, a, b []float32) {
+	vecLen3("VecMinimum", dst, a, b)
+	vecCur.Load().minimum(dst, a, b)
+}
 
 // VecAffine sets dst[i] = a·src[i] + b with a single rounding (a fused
 // multiply-add). With a = 1 it adds a scalar exactly as x+b does.
@@ -269,6 +299,11 @@ var vecGenericKernels = vecKernels{
 	expShift: vecExpShiftGeneric,
 	lsFinish: vecLSFinishGeneric,
 	add:      vecAddGeneric,
+	maximum:  vecMaximumGeneric,
+	minimum:  vecMinimumGeneric,
+	clamp:    vecClampGeneric,
+	sqrt:     vecSqrtGeneric,
+	abs:      vecAbsGeneric,
 	sub:      vecSubGeneric,
 	mul:      vecMulGeneric,
 	div:      vecDivGeneric,

@@ -299,6 +299,93 @@ func vecAxpy_avx2(alpha float32, x, y []float32) {
 }
 
 //go:noescape
+func vecClampAVX2(dst, src *float32, n int, lo, hi float32)
+
+func vecClamp_avx2(dst, src []float32, lo, hi float32) {
+	n := len(dst)
+	full := n &^ 7
+	if full > 0 {
+		vecClampAVX2(&dst[0], &src[0], full, lo, hi)
+	}
+	if full < n {
+		var buf [8]float32
+		copy(buf[:], src[full:n])
+		vecClampAVX2(&buf[0], &buf[0], 8, lo, hi)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecSqrtAVX2(dst, src *float32, n int)
+
+func vecSqrt_avx2(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 7
+	if full > 0 {
+		vecSqrtAVX2(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [8]float32
+		copy(buf[:], src[full:n])
+		vecSqrtAVX2(&buf[0], &buf[0], 8)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecAbsAVX2(dst, src *float32, n int)
+
+func vecAbs_avx2(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 7
+	if full > 0 {
+		vecAbsAVX2(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [8]float32
+		copy(buf[:], src[full:n])
+		vecAbsAVX2(&buf[0], &buf[0], 8)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecMaximumAVX2(dst, a, b *float32, n int)
+
+func vecMaximum_avx2(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 7
+	if full > 0 {
+		vecMaximumAVX2(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [8]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMaximumAVX2(&ba[0], &ba[0], &bb[0], 8)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
+func vecMinimumAVX2(dst, a, b *float32, n int)
+
+func vecMinimum_avx2(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 7
+	if full > 0 {
+		vecMinimumAVX2(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [8]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMinimumAVX2(&ba[0], &ba[0], &bb[0], 8)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
 func vecSumAVX2(x *float32, n int) float64
 
 func vecSum_avx2(x []float32) float64 {
@@ -359,6 +446,11 @@ var vecAVX2Kernels = vecKernels{
 	mul:      vecMul_avx2,
 	div:      vecDiv_avx2,
 	axpy:     vecAxpy_avx2,
+	clamp:    vecClamp_avx2,
+	sqrt:     vecSqrt_avx2,
+	abs:      vecAbs_avx2,
+	maximum:  vecMaximum_avx2,
+	minimum:  vecMinimum_avx2,
 	sum:      vecSum_avx2,
 	dot:      vecDot_avx2,
 	max:      vecMax_avx2,
@@ -659,6 +751,93 @@ func vecAxpy_avx512(alpha float32, x, y []float32) {
 }
 
 //go:noescape
+func vecClampAVX512(dst, src *float32, n int, lo, hi float32)
+
+func vecClamp_avx512(dst, src []float32, lo, hi float32) {
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		vecClampAVX512(&dst[0], &src[0], full, lo, hi)
+	}
+	if full < n {
+		var buf [16]float32
+		copy(buf[:], src[full:n])
+		vecClampAVX512(&buf[0], &buf[0], 16, lo, hi)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecSqrtAVX512(dst, src *float32, n int)
+
+func vecSqrt_avx512(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		vecSqrtAVX512(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [16]float32
+		copy(buf[:], src[full:n])
+		vecSqrtAVX512(&buf[0], &buf[0], 16)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecAbsAVX512(dst, src *float32, n int)
+
+func vecAbs_avx512(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		vecAbsAVX512(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [16]float32
+		copy(buf[:], src[full:n])
+		vecAbsAVX512(&buf[0], &buf[0], 16)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecMaximumAVX512(dst, a, b *float32, n int)
+
+func vecMaximum_avx512(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		vecMaximumAVX512(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [16]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMaximumAVX512(&ba[0], &ba[0], &bb[0], 16)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
+func vecMinimumAVX512(dst, a, b *float32, n int)
+
+func vecMinimum_avx512(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		vecMinimumAVX512(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [16]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMinimumAVX512(&ba[0], &ba[0], &bb[0], 16)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
 func vecSumAVX512(x *float32, n int) float64
 
 func vecSum_avx512(x []float32) float64 {
@@ -719,6 +898,11 @@ var vecAVX512Kernels = vecKernels{
 	mul:      vecMul_avx512,
 	div:      vecDiv_avx512,
 	axpy:     vecAxpy_avx512,
+	clamp:    vecClamp_avx512,
+	sqrt:     vecSqrt_avx512,
+	abs:      vecAbs_avx512,
+	maximum:  vecMaximum_avx512,
+	minimum:  vecMinimum_avx512,
 	sum:      vecSum_avx512,
 	dot:      vecDot_avx512,
 	max:      vecMax_avx512,

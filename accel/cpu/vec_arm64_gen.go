@@ -142,6 +142,93 @@ func vecAxpy_neon(alpha float32, x, y []float32) {
 }
 
 //go:noescape
+func vecClampNEON(dst, src *float32, n int, lo, hi float32)
+
+func vecClamp_neon(dst, src []float32, lo, hi float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecClampNEON(&dst[0], &src[0], full, lo, hi)
+	}
+	if full < n {
+		var buf [4]float32
+		copy(buf[:], src[full:n])
+		vecClampNEON(&buf[0], &buf[0], 4, lo, hi)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecSqrtNEON(dst, src *float32, n int)
+
+func vecSqrt_neon(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecSqrtNEON(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [4]float32
+		copy(buf[:], src[full:n])
+		vecSqrtNEON(&buf[0], &buf[0], 4)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecAbsNEON(dst, src *float32, n int)
+
+func vecAbs_neon(dst, src []float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecAbsNEON(&dst[0], &src[0], full)
+	}
+	if full < n {
+		var buf [4]float32
+		copy(buf[:], src[full:n])
+		vecAbsNEON(&buf[0], &buf[0], 4)
+		copy(dst[full:], buf[:n-full])
+	}
+}
+
+//go:noescape
+func vecMaximumNEON(dst, a, b *float32, n int)
+
+func vecMaximum_neon(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecMaximumNEON(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [4]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMaximumNEON(&ba[0], &ba[0], &bb[0], 4)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
+func vecMinimumNEON(dst, a, b *float32, n int)
+
+func vecMinimum_neon(dst, a, b []float32) {
+	n := len(dst)
+	full := n &^ 3
+	if full > 0 {
+		vecMinimumNEON(&dst[0], &a[0], &b[0], full)
+	}
+	if full < n {
+		var ba, bb [4]float32
+		copy(ba[:], a[full:n])
+		copy(bb[:], b[full:n])
+		vecMinimumNEON(&ba[0], &ba[0], &bb[0], 4)
+		copy(dst[full:], ba[:n-full])
+	}
+}
+
+//go:noescape
 func vecAddNEON(dst, a, b *float32, n int)
 
 func vecAdd_neon(dst, a, b []float32) {
@@ -359,6 +446,11 @@ var vecNEONKernels = vecKernels{
 	mul:      vecMul_neon,
 	div:      vecDiv_neon,
 	axpy:     vecAxpy_neon,
+	clamp:    vecClamp_neon,
+	sqrt:     vecSqrt_neon,
+	abs:      vecAbs_neon,
+	maximum:  vecMaximum_neon,
+	minimum:  vecMinimum_neon,
 	sum:      vecSum_neon,
 	dot:      vecDot_neon,
 	max:      vecMax_neon,

@@ -319,6 +319,61 @@ func vecReLUGeneric(dst, src []float32) {
 	}
 }
 
+func vecClampGeneric(dst, src []float32, lo, hi float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		if x < lo {
+			x = lo
+		}
+		if x > hi {
+			x = hi
+		}
+		dst[i] = x
+	}
+}
+
+func vecSqrtGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = float32(math.Sqrt(float64(x))) // double rounding is harmless for sqrt
+	}
+}
+
+func vecAbsGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = vecAbs32(x)
+	}
+}
+
+func vecMaximumGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, x := range a {
+		r := x
+		if b[i] > x {
+			r = b[i]
+		}
+		if x != x || b[i] != b[i] {
+			r = x + b[i]
+		}
+		dst[i] = r
+	}
+}
+
+func vecMinimumGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, x := range a {
+		r := x
+		if b[i] < x {
+			r = b[i]
+		}
+		if x != x || b[i] != b[i] {
+			r = x + b[i]
+		}
+		dst[i] = r
+	}
+}
+
 func vecAffineGeneric(dst, src []float32, a, b float32) {
 	src = src[:len(dst)]
 	for i, x := range src {

@@ -165,6 +165,10 @@ func TestVecSpecialValues(t *testing.T) {
 		{"GELU", VecGELU, []float32{-inf, inf, nan, 0, -30}, []float32{nan, inf, nan, 0, negz}},
 		{"GELUTanh", VecGELUTanh, []float32{-inf, inf, nan, 0, -30}, []float32{nan, inf, nan, 0, negz}},
 		{"ReLU", VecReLU, []float32{-inf, inf, nan, negz, -1, 3}, []float32{0, inf, nan, negz, 0, 3}},
+		{"ReLU6", func(d, s []float32) { VecClamp(d, s, 0, 6) }, []float32{-inf, inf, nan, negz, -1, 3, 7}, []float32{0, 6, nan, negz, 0, 3, 6}},
+		{"Clamp(lo>hi)", func(d, s []float32) { VecClamp(d, s, 2, 1) }, []float32{0, 1.5, 3, nan}, []float32{1, 1, 1, nan}},
+		{"Sqrt", VecSqrt, []float32{-inf, inf, nan, negz, -1, 4, 2}, []float32{nan, inf, nan, negz, nan, 2, math.Sqrt2}},
+		{"Abs", VecAbs, []float32{-inf, inf, negz, -1.5, 3}, []float32{inf, inf, 0, 1.5, 3}},
 	}
 	vecForEachPath(t, func(t *testing.T) {
 		for _, c := range cases {
@@ -173,6 +177,33 @@ func TestVecSpecialValues(t *testing.T) {
 			for i := range got {
 				if !vecSame(got[i], c.want[i]) {
 					t.Errorf("%s(%v) = %v (%#x), want %v", c.name, c.in[i], got[i], math.Float32bits(got[i]), c.want[i])
+				}
+			}
+		}
+	})
+}
+
+// TestVecMaximumMinimum pins torch.maximum/minimum semantics: NaN from
+// either side, the first operand on ties (so -0 vs +0 depends on order).
+func TestVecMaximumMinimum(t *testing.T) {
+	nan, negz := float32(math.NaN()), float32(math.Copysign(0, -1))
+	a := []float32{negz, 0, nan, 1, nan, 2, -3, 5}
+	b := []float32{0, negz, 1, nan, nan, -2, 3, 5}
+	wmax := []float32{negz, 0, nan, nan, nan, 2, 3, 5}
+	wmin := []float32{negz, 0, nan, nan, nan, -2, -3, 5}
+	vecForEachPath(t, func(t *testing.T) {
+		for _, n := range []int{len(a), 1, 3} { // whole vectors and tails
+			d := make([]float32, n)
+			VecMaximum(d, a[:n], b[:n])
+			for i := range d {
+				if !vecSame(d[i], wmax[i]) {
+					t.Errorf("maximum(%v, %v) = %v, want %v", a[i], b[i], d[i], wmax[i])
+				}
+			}
+			VecMinimum(d, a[:n], b[:n])
+			for i := range d {
+				if !vecSame(d[i], wmin[i]) {
+					t.Errorf("minimum(%v, %v) = %v, want %v", a[i], b[i], d[i], wmin[i])
 				}
 			}
 		}
@@ -198,6 +229,11 @@ func vecAllOps(x, y []float32) map[string][]float32 {
 	un("Sub", func(d, s []float32) { VecSub(d, s, y) })
 	un("Mul", func(d, s []float32) { VecMul(d, s, y) })
 	un("Div", func(d, s []float32) { VecDiv(d, s, y) })
+	un("Maximum", func(d, s []float32) { VecMaximum(d, s, y) })
+	un("Minimum", func(d, s []float32) { VecMinimum(d, y, s) })
+	un("Clamp", func(d, s []float32) { VecClamp(d, s, -1.5, 2.25) })
+	un("Sqrt", VecSqrt)
+	un("Abs", VecAbs)
 	un("ExpShift", func(d, s []float32) { vecCur.Load().expShift(d, s, 3.25) })
 	un("Softmax", func(d, s []float32) { VecSoftmax(d, s, len(s)) })
 	un("LogSoftmax", func(d, s []float32) { VecLogSoftmax(d, s, len(s)) })
@@ -367,6 +403,16 @@ func TestVecBinaryAndAffine(t *testing.T) {
 		check("Mul", func(i int) float32 { return a[i] * b[i] })
 		VecDiv(d, a, b)
 		check("Div", func(i int) float32 { return a[i] / b[i] })
+		VecMaximum(d, a, b)
+		check("Maximum", func(i int) float32 { return float32(math.Max(float64(a[i]), float64(b[i]))) })
+		VecMinimum(d, a, b)
+		check("Minimum", func(i int) float32 { return float32(math.Min(float64(a[i]), float64(b[i]))) })
+		VecClamp(d, a, -100, 250)
+		check("Clamp", func(i int) float32 { return min(max(a[i], -100), 250) })
+		VecSqrt(d, b)
+		check("Sqrt", func(i int) float32 { return float32(math.Sqrt(float64(b[i]))) })
+		VecAbs(d, a)
+		check("Abs", func(i int) float32 { return float32(math.Abs(float64(a[i]))) })
 		VecScale(d, a, 0.1)
 		check("Scale", func(i int) float32 { return 0.1 * a[i] })
 		VecAffine(d, a, 0.1, 3)
@@ -635,9 +681,11 @@ func TestVecBitsAcrossArch(t *testing.T) {
 }
 
 const vecWantHashes = `
+Abs=42ee39094e240e0c
 Add=ed9424a8e41bc8af
 Affine=b8f566024d41b374
 Axpy=ffae4d90b525fa74
+Clamp=fdd4cfcd548c5952
 Div=2c6e74e2480ae47e
 Dot=b901c1935e0f1b75
 Exp=376183f7807c986f
@@ -647,18 +695,23 @@ GELUTanh=f3157ef8983c14d2
 Log=773c0427078cae83
 LogSoftmax=6dd7ec7f06ba99e5
 Max=4a98877f9ba2f898
+Maximum=bf86884a005a3780
+Minimum=10fe63fda6f213fa
 Mul=e839fd4273c53971
 ReLU=56adb7bffdb57506
 Scale=561d026f45ffec45
 SiLU=b4c2b91cba2867f4
 Sigmoid=21539d6250b6c51e
 Softmax=6dd7ec7f06ba99e5
+Sqrt=1e4fba08b90190c3
 Sub=800743b4401bbcc
 Sum=b901c1935e0f1b75
 Tanh=e076fbd6f908e627
+finiteAbs=da38f9f3f5e7ce8e
 finiteAdd=6e35d702a58c4194
 finiteAffine=bad38660a8a6174c
 finiteAxpy=c41844d3a1d140ab
+finiteClamp=188781b96cb597fb
 finiteDiv=92d97e3c9dc3a129
 finiteDot=91d033e62ca01228
 finiteExp=f284844784568e57
@@ -668,12 +721,15 @@ finiteGELUTanh=278f9bc1da445920
 finiteLog=50a87357fb0b1f21
 finiteLogSoftmax=e2c8d6fb260b4201
 finiteMax=83efde5a94d43d6a
+finiteMaximum=d2ea4c66c87598b6
+finiteMinimum=9d387bcbf1f0733f
 finiteMul=3f15378d7526eb4b
 finiteReLU=da38f9f3f5e7ce8e
 finiteScale=1cf2a541ed07babc
 finiteSiLU=af67455476c646eb
 finiteSigmoid=aa636e1559f5e65b
 finiteSoftmax=a61597d094808253
+finiteSqrt=f968f8df87d3ac2e
 finiteSub=9f3e5e1347cc434d
 finiteSum=b9183faa71e414e7
 finiteTanh=bb965b1f6830d244
@@ -742,6 +798,8 @@ func TestVecNoAllocs(t *testing.T) {
 				"ReLU": func() { VecReLU(d, x) }, "Affine": func() { VecAffine(d, x, 2, 1) },
 				"Scale": func() { VecScale(d, x, 2) }, "Axpy": func() { VecAxpy(2, x, d) },
 				"Add": func() { VecAdd(d, x, y) }, "Sub": func() { VecSub(d, x, y) },
+				"Maximum": func() { VecMaximum(d, x, y) }, "Minimum": func() { VecMinimum(d, x, y) },
+				"Clamp": func() { VecClamp(d, x, 0, 6) }, "Sqrt": func() { VecSqrt(d, y) }, "Abs": func() { VecAbs(d, x) },
 				"Mul": func() { VecMul(d, x, y) }, "Div": func() { VecDiv(d, x, y) },
 				"Sum": func() { VecSum(x) }, "Dot": func() { VecDot(x, y) }, "Max": func() { VecMax(x) },
 				"Softmax":    func() { VecSoftmax(d, x, max(n, 1)) },

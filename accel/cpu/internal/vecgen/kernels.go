@@ -34,6 +34,11 @@ var kernels = []*kernel{
 	{name: "Mul", field: "mul", shape: "bin", emit: func(g *gen) { g.kBin("Mul", "VMULPS") }},
 	{name: "Div", field: "div", shape: "bin", emit: func(g *gen) { g.kBin("Div", "VDIVPS") }},
 	{name: "Axpy", field: "axpy", shape: "axpy", emit: (*gen).kAxpy},
+	{name: "Clamp", field: "clamp", shape: "unF", scal: []string{"lo", "hi"}, emit: (*gen).kClamp},
+	{name: "Sqrt", field: "sqrt", shape: "un", emit: (*gen).kSqrt},
+	{name: "Abs", field: "abs", shape: "un", emit: (*gen).kAbs},
+	{name: "Maximum", field: "maximum", shape: "bin", emit: func(g *gen) { g.kMinMax("Maximum", "VMAXPS") }},
+	{name: "Minimum", field: "minimum", shape: "bin", emit: func(g *gen) { g.kMinMax("Minimum", "VMINPS") }},
 	{name: "Sum", field: "sum", shape: "sum", emit: func(g *gen) { g.kSum(false) }},
 	{name: "Dot", field: "dot", shape: "dot", emit: func(g *gen) { g.kSum(true) }},
 	{name: "Max", field: "max", shape: "max", emit: (*gen).kMax},
@@ -303,6 +308,59 @@ func (g *gen) kScale() {
 		x := g.v(u)
 		g.op("VMULPS", x, a, mem(off, "SI"))
 		g.p("VMOVUPS %s, %s", x, mem(off, "DI"))
+	})
+}
+
+func (g *gen) kClamp() {
+	g.unaryHead("Clamp", ", lo, hi float32", 32)
+	lo, hi := g.v(14), g.v(15)
+	g.p("VBROADCASTSS lo+24(FP), %s", lo)
+	g.p("VBROADCASTSS hi+28(FP), %s", hi)
+	g.loop(g.w, 4, []string{"SI", "DI"}, func(u, off int) {
+		x := g.v(u)
+		g.p("VMOVUPS %s, %s", mem(off, "SI"), x)
+		g.clamp(false, x, lo, hi)
+		g.p("VMOVUPS %s, %s", x, mem(off, "DI"))
+	})
+}
+
+func (g *gen) kSqrt() {
+	g.unaryHead("Sqrt", "", 24)
+	g.loop(g.w, 4, []string{"SI", "DI"}, func(u, off int) {
+		x := g.v(u)
+		g.p("VSQRTPS %s, %s", mem(off, "SI"), x)
+		g.p("VMOVUPS %s, %s", x, mem(off, "DI"))
+	})
+}
+
+func (g *gen) kAbs() {
+	g.unaryHead("Abs", "", 24)
+	g.loop(g.w, 4, []string{"SI", "DI"}, func(u, off int) {
+		x := g.v(u)
+		g.p("VMOVUPS %s, %s", mem(off, "SI"), x)
+		g.and(x, x, c("abs"))
+		g.p("VMOVUPS %s, %s", x, mem(off, "DI"))
+	})
+}
+
+// kMinMax: b > a ? b : a (b < a for the minimum), NaN if either is NaN:
+// vecMaximum1 / vecMinimum1.
+func (g *gen) kMinMax(name, mn string) {
+	g.header(name, "dst, a, b *float32, n int", 32)
+	g.p("MOVQ dst+0(FP), DI")
+	g.p("MOVQ a+8(FP), SI")
+	g.p("MOVQ b+16(FP), DX")
+	g.p("MOVQ n+24(FP), CX")
+	g.loop(g.w, 2, []string{"SI", "DX", "DI"}, func(u, off int) {
+		a, b, r, s := g.v(u*5), g.v(u*5+1), g.v(u*5+2), g.v(u*5+3)
+		k := g.k(u*5 + 4)
+		g.p("VMOVUPS %s, %s", mem(off, "SI"), a)
+		g.p("VMOVUPS %s, %s", mem(off, "DX"), b)
+		g.op(mn, r, b, a) // Intel MAXPS(b, a) = b > a ? b : a
+		g.op("VADDPS", s, a, b)
+		g.cmp(false, cmpUnord, k, a, b)
+		g.blend(false, r, k, r, s)
+		g.p("VMOVUPS %s, %s", r, mem(off, "DI"))
 	})
 }
 

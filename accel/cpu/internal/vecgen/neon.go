@@ -140,6 +140,7 @@ func (g *ng) fcvtl(d, n int)  { g.misc(0x0E617800, "FCVTL", d, n, "2D", "2S") }
 func (g *ng) fcvtl2(d, n int) { g.misc(0x4E617800, "FCVTL2", d, n, "2D", "4S") }
 func (g *ng) fcvtn(d, n int)  { g.misc(0x0E616800, "FCVTN", d, n, "2S", "2D") }
 func (g *ng) fcvtn2(d, n int) { g.misc(0x4E616800, "FCVTN2", d, n, "4S", "2D") }
+func (g *ng) fsqrt(d, n int)  { g.misc(0x6EA1F800|g.sz(), "FSQRT", d, n, g.arr(), g.arr()) }
 func (g *ng) fabs(d, n int)   { g.misc(0x4EA0F800|g.sz(), "FABS", d, n, g.arr(), g.arr()) }
 func (g *ng) fneg(d, n int)   { g.misc(0x6EA0F800|g.sz(), "FNEG", d, n, g.arr(), g.arr()) }
 
@@ -224,6 +225,23 @@ func (g *ng) sigmoid64(x, r, t1, t2, t3, t4 int) int {
 	g.fadd(r, r, g.k("one64"))
 	g.fdiv(r, t2, r)
 	return r
+}
+
+// minmax sets d = b > a ? b : a (b < a for the minimum), NaN if a or b is
+// NaN. It uses V8..V10 as temporaries (the binary kernels keep a, b below).
+func (g *ng) minmax(d, a, b int, isMax bool) {
+	m, s, o := 8, 9, 10
+	if isMax {
+		g.fcmgt(m, b, a)
+	} else {
+		g.fcmgt(m, a, b)
+	}
+	g.fadd(s, a, b)
+	g.blend(d, m, a, b)
+	g.fcmeq(o, a, a)
+	g.fcmeq(m, b, b)
+	g.and(o, o, m)
+	g.blend(d, o, s, d)
 }
 
 type neonKernel struct {
@@ -401,6 +419,24 @@ func neonKernels() (ks []neonKernel) {
 				g.st(u, off, "R0")
 			})
 		}},
+		unF("Clamp", "lo, hi float32", 32, func(g *ng, u, off int) {
+			g.ld(u, off, "R1")
+			g.clampLo(u, g.k("lo"), u+4)
+			g.clampHi(u, g.k("hi"), u+4)
+			g.st(u, off, "R0")
+		}),
+		un("Sqrt", 4, 4, func(g *ng, u, off int) {
+			g.ld(u, off, "R1")
+			g.fsqrt(u, u)
+			g.st(u, off, "R0")
+		}),
+		un("Abs", 4, 4, func(g *ng, u, off int) {
+			g.ld(u, off, "R1")
+			g.fabs(u, u)
+			g.st(u, off, "R0")
+		}),
+		bin("Maximum", func(g *ng, d, a, b int) { g.minmax(d, a, b, true) }),
+		bin("Minimum", func(g *ng, d, a, b int) { g.minmax(d, a, b, false) }),
 		bin("Add", (*ng).fadd),
 		bin("Sub", (*ng).fsub),
 		bin("Mul", (*ng).fmul),
@@ -651,11 +687,11 @@ func neonFile() (asm, wrap []byte) {
 		for _, name := range names {
 			r := g.consts[name]
 			switch name {
-			case "m", "a", "alpha":
+			case "m", "a", "alpha", "lo":
 				fmt.Fprintf(&a, "\tFMOVS %s+%d(FP), F%d\n", name, scalOff(nk, name), r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // DUP V%d.4S, V%d.S[0]\n", 0x4E040400|rdm(r, r, 0), r, r)
-			case "b":
-				fmt.Fprintf(&a, "\tFMOVS b+28(FP), F%d\n", r)
+			case "b", "hi":
+				fmt.Fprintf(&a, "\tFMOVS %s+28(FP), F%d\n", name, r)
 				fmt.Fprintf(&a, "\tWORD $0x%08x // DUP V%d.4S, V%d.S[0]\n", 0x4E040400|rdm(r, r, 0), r, r)
 			case "negm":
 				fmt.Fprintf(&a, "\tFMOVS m+24(FP), F%d\n", r)
@@ -696,7 +732,7 @@ func neonFile() (asm, wrap []byte) {
 
 func scalOff(nk neonKernel, name string) int {
 	switch name {
-	case "alpha", "a", "m":
+	case "alpha", "a", "m", "lo":
 		return 24
 	}
 	return 28
