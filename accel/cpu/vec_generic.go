@@ -71,11 +71,27 @@ func vecExpBlk(d, x, lo []float32) {
 // with float32 fused multiply-adds.
 func vecHornerBlk(q, r []float32, cs ...float32) {
 	r = r[:len(q)]
+	n4 := len(q) &^ 3
 	for _, c := range cs {
-		for i, v := range r {
-			u, ok := vecFMAq(q[i], v, c)
+		// four elements per iteration: independent chains the CPU can
+		// overlap (each conversion to float64 depends on its register's
+		// previous contents, which would otherwise chain iterations)
+		for i := 0; i < n4; i += 4 {
+			qq, rr := q[i:i+4:i+4], r[i:i+4:i+4]
+			u0, ok0 := vecFMAq(qq[0], rr[0], c)
+			u1, ok1 := vecFMAq(qq[1], rr[1], c)
+			u2, ok2 := vecFMAq(qq[2], rr[2], c)
+			u3, ok3 := vecFMAq(qq[3], rr[3], c)
+			if !(ok0 && ok1 && ok2 && ok3) {
+				u0, u1 = vecFMA32(qq[0], rr[0], c), vecFMA32(qq[1], rr[1], c)
+				u2, u3 = vecFMA32(qq[2], rr[2], c), vecFMA32(qq[3], rr[3], c)
+			}
+			qq[0], qq[1], qq[2], qq[3] = u0, u1, u2, u3
+		}
+		for i := n4; i < len(q); i++ {
+			u, ok := vecFMAq(q[i], r[i], c)
 			if !ok {
-				u = vecFMA32(q[i], v, c)
+				u = vecFMA32(q[i], r[i], c)
 			}
 			q[i] = u
 		}

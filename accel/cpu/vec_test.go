@@ -1,12 +1,15 @@
 package cpu
 
 import (
+	"bytes"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"math/big"
 	"math/rand"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -811,4 +814,35 @@ func TestVecNoAllocs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVecGeneratedUpToDate regenerates the assembly, wrappers and
+// constants and checks that the committed files match.
+func TestVecGeneratedUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the generator")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(goTool, "run", "./internal/vecgen", "-dir", dir)
+	cmd.Env = append(os.Environ(), "GOOS=", "GOARCH=") // the host's, also when cross-testing
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vecgen: %v\n%s", err, out)
+	}
+	for _, f := range []string{"vec_amd64.s", "vec_amd64_gen.go", "vec_arm64.s", "vec_arm64_gen.go", "vec_consts.go"} {
+		want, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate in accel/cpu", f)
+		}
+	}
 }
