@@ -230,8 +230,9 @@ func VecMax(x []float32) float32 { return vecCur.Load().max(x) }
 // probabilities included. A row holding NaN or +Inf, or only -Inf, gives
 // NaN, as PyTorch.
 func VecSoftmax(dst, src []float32, n int) {
+	vecRows("VecSoftmax", dst, src, n)
 	k := vecCur.Load()
-	for off := vecRows("VecSoftmax", dst, src, n); off < len(src); off += n {
+	for off := 0; off < len(src); off += n {
 		d, s := dst[off:off+n], src[off:off+n]
 		m := k.max(s)
 		k.expShift(d, s, m)
@@ -247,8 +248,9 @@ func VecSoftmax(dst, src []float32, n int) {
 // ulp of the exact log-softmax. Rows are handled as VecSoftmax handles
 // them.
 func VecLogSoftmax(dst, src []float32, n int) {
+	vecRows("VecLogSoftmax", dst, src, n)
 	k := vecCur.Load()
-	for off := vecRows("VecLogSoftmax", dst, src, n); off < len(src); off += n {
+	for off := 0; off < len(src); off += n {
 		d, s := dst[off:off+n], src[off:off+n]
 		m := k.max(s)
 		k.expShift(d, s, m)
@@ -276,12 +278,11 @@ func vecIndex(x []float32, v float32) int {
 	return -1
 }
 
-func vecRows(op string, dst, src []float32, n int) int {
+func vecRows(op string, dst, src []float32, n int) {
 	vecLen2(op, dst, src)
 	if n <= 0 && len(src) > 0 || n > 0 && len(src)%n != 0 {
 		panic(fmt.Sprintf("cpu.%s: length %d is not a whole number of rows of %d", op, len(src), n))
 	}
-	return 0
 }
 
 var vecGenericKernels = vecKernels{
