@@ -2,8 +2,7 @@ package cpu
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
+	"math"
 )
 
 // ConvParams describes a batched 2-D convolution: an input of shape
@@ -31,6 +30,58 @@ type ConvParams struct {
 	DilH, DilW       int
 	Groups           int
 	OutH, OutW       int // output height and width
+	// Act is the activation Conv2d applies to its output together with the
+	// bias, in the same pass (the zero value: none). The backward kernels
+	// ignore it: they compute the gradients of the convolution alone.
+	Act Act
+}
+
+// ActKind names an activation that a kernel applies in its output pass.
+type ActKind uint8
+
+const (
+	// ActNone applies no activation.
+	ActNone ActKind = iota
+	// ActReLU is max(x, 0).
+	ActReLU
+	// ActReLU6 is min(max(x, 0), 6).
+	ActReLU6
+	// ActClamp is min(max(x, Lo), Hi), PyTorch's clamp and hardtanh.
+	ActClamp
+)
+
+// Act is an activation fused into a kernel's output pass, so that
+// conv+bias+relu (and the like) writes its output once. NaN stays NaN, as
+// in PyTorch.
+type Act struct {
+	Kind   ActKind
+	Lo, Hi float64 // the bounds of ActClamp; ignored by the other kinds
+}
+
+// bounds returns the interval the activation clamps to (±Inf for none).
+func (a Act) bounds() (lo, hi float64) {
+	switch a.Kind {
+	case ActReLU:
+		return 0, math.Inf(1)
+	case ActReLU6:
+		return 0, 6
+	case ActClamp:
+		return a.Lo, a.Hi
+	}
+	return math.Inf(-1), math.Inf(1)
+}
+
+// actClamp clamps every element of y to [lo, hi], leaving NaNs.
+func actClamp[T Float](y []T, lo, hi T) {
+	for i, v := range y {
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		y[i] = v
+	}
 }
 
 // ConvOutSize returns the output length along one dimension of a
@@ -285,6 +336,10 @@ func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 				col = ws
 			}
 			convGemm(false, false, ocg, ohw, k, w[gi*ocg*k:(gi+1)*ocg*k], k, col, ohw, beta, yg, ohw)
+			if p.Act.Kind != ActNone {
+				lo, hi := p.Act.bounds()
+				actClamp(yg, T(lo), T(hi))
+			}
 		}
 	}
 }
@@ -373,24 +428,13 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 	}
 }
 
-// convParallel runs f over [0, n) split into contiguous chunks, one per
-// worker up to GOMAXPROCS, when the work (n items of about cost
-// multiply-adds each) is large enough to pay for the goroutines.
-func convParallel(n, cost int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 || n*cost < 1<<16 {
+// convParallelFor runs f over [0, n) split over the worker pool
+// (ParallelFor) when the work, n items of about cost multiply-adds each,
+// is large enough to pay for waking the workers; else on the caller.
+func convParallelFor(n, cost int, f func(lo, hi int)) {
+	if n*cost < 1<<15 {
 		f(0, n)
 		return
 	}
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	ParallelFor(n, f)
 }

@@ -8,11 +8,20 @@ package cpu
 // the input, runs without bounds checks (unrolled for 3x3 kernels); the
 // border evaluates each pixel with checks.
 
-// depthwiseForward computes y = conv(x, w) + bias for a depthwise p.
+// depthwiseForward computes y = act(conv(x, w) + bias) for a depthwise p.
+// Float32 3x3 convolutions with stride 1 or 2 (the same both ways), no
+// dilation, channel multiplier 1 and padding under 3 run the assembly
+// kernels where the CPU has them; everything else runs depthwisePlane.
+// The planes are split over the worker pool in contiguous runs.
 func depthwiseForward[T Float](p ConvParams, x, w, bias, y []T) {
+	if x32, ok := any(x).([]float32); ok && dwSIMDForward(p, x32, any(w).([]float32), any(bias).([]float32), any(y).([]float32)) {
+		return
+	}
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
-	convParallel(p.N*p.OC, ohw*kk, func(lo, hi int) {
+	lo, hi := p.Act.bounds()
+	tlo, thi := T(lo), T(hi)
+	convParallelFor(p.N*p.OC, ohw*kk, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			n, oc := pl/p.OC, pl%p.OC
 			c := oc / m
@@ -20,9 +29,128 @@ func depthwiseForward[T Float](p ConvParams, x, w, bias, y []T) {
 			if bias != nil {
 				b = bias[oc]
 			}
-			depthwisePlane(p, x[(n*p.C+c)*hw:(n*p.C+c+1)*hw], w[oc*kk:(oc+1)*kk], b, y[pl*ohw:(pl+1)*ohw])
+			yp := y[pl*ohw : (pl+1)*ohw]
+			depthwisePlane(p, x[(n*p.C+c)*hw:(n*p.C+c+1)*hw], w[oc*kk:(oc+1)*kk], b, yp)
+			if p.Act.Kind != ActNone {
+				actClamp(yp, tlo, thi)
+			}
 		}
 	})
+}
+
+// dwMaxW is the widest input row the assembly depthwise kernels take: rows
+// outside the input read dwZero.
+const dwMaxW = 4096
+
+var dwZero [dwMaxW]float32
+
+// dwSIMDForward runs the assembly depthwise 3x3 kernel for p when there is
+// one for it, and reports whether it did.
+func dwSIMDForward(p ConvParams, x, w, bias, y []float32) bool {
+	if p.KH != 3 || p.KW != 3 || p.DilH != 1 || p.DilW != 1 || p.OC != p.C ||
+		p.StrideH != p.StrideW || p.StrideH > 2 || p.PadH > 2 || p.PadW > 2 || p.W > dwMaxW || p.N == 0 {
+		return false
+	}
+	fn, lanes, avx512 := dwSIMD3x3(p.StrideW)
+	if fn == nil {
+		return false
+	}
+	masks, nblk, full0, full1 := dwMasks(p, lanes, avx512)
+	if bias == nil {
+		bias = make([]float32, p.C)
+	}
+	lo, hi := p.Act.bounds()
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	convParallelFor(p.N*p.C, ohw*9, func(lo0, hi0 int) {
+		for pl := lo0; pl < hi0; {
+			n, c := pl/p.C, pl%p.C
+			cnt := min(hi0-pl, p.C-c) // planes of this image
+			_, _ = x[(pl+cnt)*hw-1], y[(pl+cnt)*ohw-1]
+			fn(&x[pl*hw], &y[pl*ohw], &w[c*9], &bias[c], &dwZero[0], &masks[0],
+				cnt, p.H, p.W, p.OutH, p.OutW, p.PadH, p.PadW, nblk, full0, full1, float32(lo), float32(hi))
+			_ = n
+			pl += cnt
+		}
+	})
+	return true
+}
+
+// dwMasks builds the column-block table of the assembly kernels (see
+// internal/asmgen/dwconv.go): nblk blocks of lanes output columns. For
+// AVX-512 each block has four 16-bit masks (in int32s): the three loads
+// (stride 1: taps 0, 1, 2 at input column c0+kw; stride 2: columns c0,
+// c0+16 and c0+32, of which only the first lane) and the store. For AVX2
+// each block has 8-lane masks for the chunks of input columns c0, c0+8,
+// ... that it copies and for the store, and blocks [full0, full1) need
+// none. c0 = ow0*stride - PadW is the block's first input column.
+func dwMasks(p ConvParams, lanes int, avx512 bool) (masks []int32, nblk, full0, full1 int) {
+	s := p.StrideW
+	nblk = (p.OutW + lanes - 1) / lanes
+	in := func(c int) bool { return c >= 0 && c < p.W }
+	if avx512 {
+		masks = make([]int32, 4*nblk)
+		for b := range nblk {
+			ow0 := b * lanes
+			c0 := ow0*s - p.PadW
+			var m [4]int32
+			for i := range lanes {
+				if s == 1 {
+					for kw := range 3 {
+						if in(c0 + kw + i) {
+							m[kw] |= 1 << i
+						}
+					}
+				} else {
+					if in(c0 + i) {
+						m[0] |= 1 << i
+					}
+					if in(c0 + 16 + i) {
+						m[1] |= 1 << i
+					}
+				}
+				if ow0+i < p.OutW {
+					m[3] |= 1 << i
+				}
+			}
+			if s == 2 && in(c0+32) {
+				m[2] = 1
+			}
+			copy(masks[4*b:], m[:])
+		}
+		return masks, nblk, 0, 0
+	}
+	nch := (8*s + 2 + 7) / 8
+	rec := 8 * (nch + 1)
+	masks = make([]int32, rec*nblk)
+	full0, full1 = nblk, nblk
+	for b := range nblk {
+		ow0 := b * lanes
+		c0 := ow0*s - p.PadW
+		r := masks[b*rec : (b+1)*rec]
+		for ch := range nch {
+			for i := range 8 {
+				if in(c0 + 8*ch + i) {
+					r[8*ch+i] = -1
+				}
+			}
+		}
+		for i := range 8 {
+			if ow0+i < p.OutW {
+				r[8*nch+i] = -1
+			}
+		}
+		full := c0 >= 0 && c0+8*s+2 <= p.W && ow0+8 <= p.OutW
+		if full && full0 == nblk {
+			full0 = b
+		}
+		if full {
+			full1 = b + 1
+		}
+	}
+	if full0 == nblk {
+		full0, full1 = 0, 0
+	}
+	return masks, nblk, full0, full1
 }
 
 // depthwiseInterior returns the output positions [lo, hi) along one
@@ -144,7 +272,7 @@ func depthwisePixel[T Float](p ConvParams, x, w []T, b T, oh, ow int) T {
 func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
-	convParallel(p.N*p.C, m*ohw*kk, func(lo, hi int) {
+	convParallelFor(p.N*p.C, m*ohw*kk, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			n, c := pl/p.C, pl%p.C
 			dxp := dx[pl*hw : (pl+1)*hw]
@@ -198,7 +326,7 @@ func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
 func depthwiseBackwardWeight[T Float](p ConvParams, x, dy, dw []T) {
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
-	convParallel(p.OC, p.N*ohw*kk, func(lo, hi int) {
+	convParallelFor(p.OC, p.N*ohw*kk, func(lo, hi int) {
 		for oc := lo; oc < hi; oc++ {
 			c := oc / m
 			for kh := range p.KH {
