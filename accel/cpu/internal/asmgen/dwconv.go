@@ -54,7 +54,7 @@ func (k dwKernel) inRows(r int) int { return (r-1)*k.stride + 3 }
 
 // avx2Chunks is the number of 8-float chunks an AVX2 block reads per row:
 // columns c0 .. c0+V*stride+1.
-func (k dwKernel) avx2Chunks() int { return (8*k.stride+2+7)/8 }
+func (k dwKernel) avx2Chunks() int { return (8*k.stride + 2 + 7) / 8 }
 
 // dwState holds the registers and stack slots shared by a kernel's parts.
 type dwState struct {
