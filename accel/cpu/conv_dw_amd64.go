@@ -23,3 +23,23 @@ func dwConv3x3s1AVX2(x *float32, y *float32, w *float32, b *float32, zero *float
 //
 //go:noescape
 func dwConv3x3s2AVX2(x *float32, y *float32, w *float32, b *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int, full0 int, full1 int, lo float32, hi float32)
+
+// convBiasActAVX512 adds a bias per row and clamps (see asmgen).
+//
+//go:noescape
+func convBiasActAVX512(y *float32, rows int, n int, ldy int, b *float32, lo float32, hi float32)
+
+// convBiasActAVX2 adds a bias per row and clamps (see asmgen).
+//
+//go:noescape
+func convBiasActAVX2(y *float32, rows int, n int, ldy int, b *float32, lo float32, hi float32)
+
+// convGather2AVX512 copies every other element (see asmgen).
+//
+//go:noescape
+func convGather2AVX512(dst *float32, src *float32, n int)
+
+// convGather2AVX2 copies every other element (see asmgen).
+//
+//go:noescape
+func convGather2AVX2(dst *float32, src *float32, n int)

@@ -2681,3 +2681,206 @@ dwConv3x3s2AVX2_next:
 	JNZ   dwConv3x3s2AVX2_plane
 	VZEROUPPER
 	RET
+
+// func convBiasActAVX512(y *float32, rows int, n int, ldy int, b *float32, lo float32, hi float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·convBiasActAVX512(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         rows+8(FP), CX
+	MOVQ         ldy+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         b+32(FP), BX
+	VBROADCASTSS lo+40(FP), Z0
+	VBROADCASTSS hi+44(FP), Z1
+	MOVQ         n+16(FP), SI
+	ANDQ         $0x0000000f, SI
+	MOVQ         $0x00000001, DI
+	SHLXQ        SI, DI, DI
+	DECQ         DI
+	KMOVW        DI, K1
+
+convBiasActAVX512_row:
+	TESTQ        CX, CX
+	JE           convBiasActAVX512_done
+	VBROADCASTSS (BX), Z2
+	MOVQ         n+16(FP), SI
+	MOVQ         AX, DI
+
+convBiasActAVX512_x4:
+	CMPQ    SI, $0x00000040
+	JL      convBiasActAVX512_x1
+	VADDPS  (DI), Z2, Z3
+	VMAXPS  Z3, Z0, Z3
+	VMINPS  Z3, Z1, Z3
+	VADDPS  64(DI), Z2, Z4
+	VMAXPS  Z4, Z0, Z4
+	VMINPS  Z4, Z1, Z4
+	VADDPS  128(DI), Z2, Z5
+	VMAXPS  Z5, Z0, Z5
+	VMINPS  Z5, Z1, Z5
+	VADDPS  192(DI), Z2, Z6
+	VMAXPS  Z6, Z0, Z6
+	VMINPS  Z6, Z1, Z6
+	VMOVUPS Z3, (DI)
+	VMOVUPS Z4, 64(DI)
+	VMOVUPS Z5, 128(DI)
+	VMOVUPS Z6, 192(DI)
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x00000040, SI
+	JMP     convBiasActAVX512_x4
+
+convBiasActAVX512_x1:
+	CMPQ    SI, $0x00000010
+	JL      convBiasActAVX512_tail
+	VADDPS  (DI), Z2, Z3
+	VMAXPS  Z3, Z0, Z3
+	VMINPS  Z3, Z1, Z3
+	VMOVUPS Z3, (DI)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, SI
+	JMP     convBiasActAVX512_x1
+
+convBiasActAVX512_tail:
+	TESTQ     SI, SI
+	JE        convBiasActAVX512_next
+	VMOVUPS.Z (DI), K1, Z3
+	VADDPS    Z3, Z2, Z3
+	VMAXPS    Z3, Z0, Z3
+	VMINPS    Z3, Z1, Z3
+	VMOVUPS   Z3, K1, (DI)
+
+convBiasActAVX512_next:
+	ADDQ DX, AX
+	ADDQ $0x00000004, BX
+	DECQ CX
+	JMP  convBiasActAVX512_row
+
+convBiasActAVX512_done:
+	VZEROUPPER
+	RET
+
+// func convBiasActAVX2(y *float32, rows int, n int, ldy int, b *float32, lo float32, hi float32)
+// Requires: AVX
+TEXT ·convBiasActAVX2(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         rows+8(FP), CX
+	MOVQ         ldy+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         b+32(FP), BX
+	VBROADCASTSS lo+40(FP), Y0
+	VBROADCASTSS hi+44(FP), Y1
+
+convBiasActAVX2_row:
+	TESTQ        CX, CX
+	JE           convBiasActAVX2_done
+	VBROADCASTSS (BX), Y2
+	MOVQ         n+16(FP), SI
+	MOVQ         AX, DI
+
+convBiasActAVX2_x4:
+	CMPQ    SI, $0x00000020
+	JL      convBiasActAVX2_x1
+	VADDPS  (DI), Y2, Y3
+	VMAXPS  Y3, Y0, Y3
+	VMINPS  Y3, Y1, Y3
+	VADDPS  32(DI), Y2, Y4
+	VMAXPS  Y4, Y0, Y4
+	VMINPS  Y4, Y1, Y4
+	VADDPS  64(DI), Y2, Y5
+	VMAXPS  Y5, Y0, Y5
+	VMINPS  Y5, Y1, Y5
+	VADDPS  96(DI), Y2, Y6
+	VMAXPS  Y6, Y0, Y6
+	VMINPS  Y6, Y1, Y6
+	VMOVUPS Y3, (DI)
+	VMOVUPS Y4, 32(DI)
+	VMOVUPS Y5, 64(DI)
+	VMOVUPS Y6, 96(DI)
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000020, SI
+	JMP     convBiasActAVX2_x4
+
+convBiasActAVX2_x1:
+	CMPQ    SI, $0x00000008
+	JL      convBiasActAVX2_tail
+	VADDPS  (DI), Y2, Y3
+	VMAXPS  Y3, Y0, Y3
+	VMINPS  Y3, Y1, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, SI
+	JMP     convBiasActAVX2_x1
+
+convBiasActAVX2_tail:
+	ADDQ DX, AX
+	ADDQ $0x00000004, BX
+	DECQ CX
+	JMP  convBiasActAVX2_row
+
+convBiasActAVX2_done:
+	VZEROUPPER
+	RET
+
+// func convGather2AVX512(dst *float32, src *float32, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·convGather2AVX512(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    n+16(FP), DX
+	VMOVUPS dwEvenIdx<>+0(SB), Z31
+
+convGather2AVX512_loop:
+	CMPQ      DX, $0x00000010
+	JL        convGather2AVX512_done
+	VMOVUPS   (CX), Z0
+	VMOVAPS   Z31, Z2
+	VPERMI2PS 64(CX), Z0, Z2
+	VMOVUPS   Z2, (AX)
+	ADDQ      $0x00000080, CX
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, DX
+	JMP       convGather2AVX512_loop
+
+convGather2AVX512_done:
+	TESTQ     DX, DX
+	JE        convGather2AVX512_ret
+	MOVL      $0xffffffff, BX
+	BZHIL     DX, BX, SI
+	KMOVW     SI, K3
+	LEAQ      -1(DX)(DX*1), DX
+	BZHIL     DX, BX, SI
+	KMOVW     SI, K1
+	SHRL      $0x10, SI
+	KMOVW     SI, K2
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z 64(CX), K2, Z1
+	VMOVAPS   Z31, Z2
+	VPERMI2PS Z1, Z0, Z2
+	VMOVUPS   Z2, K3, (AX)
+
+convGather2AVX512_ret:
+	VZEROUPPER
+	RET
+
+// func convGather2AVX2(dst *float32, src *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·convGather2AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+
+convGather2AVX2_loop:
+	CMPQ    DX, $0x00000008
+	JL      convGather2AVX2_done
+	VMOVUPS (CX), Y0
+	VSHUFPS $0x88, 32(CX), Y0, Y1
+	VPERMPD $0xd8, Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, DX
+	JMP     convGather2AVX2_loop
+
+convGather2AVX2_done:
+	VZEROUPPER
+	RET

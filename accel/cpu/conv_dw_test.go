@@ -182,3 +182,53 @@ func TestConvActRandom(t *testing.T) {
 		}
 	})
 }
+
+// TestConvGemmBlocks checks GEMM convolutions large enough to be split
+// into several column blocks, with 1 to 3 threads, against the reference,
+// and that the result does not depend on the thread count.
+func TestConvGemmBlocks(t *testing.T) {
+	defer SetNumThreads(SetNumThreads(0))
+	mk := func(n, c, oc, hw, k, stride, pad, groups int) ConvParams {
+		p := ConvParams{N: n, C: c, H: hw, W: hw + 3, OC: oc, KH: k, KW: k, StrideH: stride, StrideW: stride,
+			PadH: pad, PadW: pad, DilH: 1, DilW: 1, Groups: groups, Act: Act{Kind: ActReLU6}}
+		p.OutH = ConvOutSize(p.H, k, stride, pad, pad, 1)
+		p.OutW = ConvOutSize(p.W, k, stride, pad, pad, 1)
+		return p
+	}
+	shapes := []ConvParams{
+		mk(1, 16, 8, 41, 3, 1, 1, 1), // 2 blocks of k = 144
+		mk(1, 3, 5, 150, 3, 2, 1, 1), // stem-like: stride 2, 2 blocks
+		mk(3, 4, 6, 20, 3, 1, 1, 2),  // groups, batch of 3
+		mk(1, 6, 4, 45, 1, 1, 0, 1),  // pointwise
+		mk(2, 3, 4, 33, 5, 2, 2, 1),  // 5x5 stride 2
+		mk(1, 2, 3, 260, 1, 1, 0, 1), // pointwise, several blocks
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	convEachKernel(t, func(t *testing.T, kernel string) {
+		for _, p := range shapes {
+			nx, nw, ny := convSizes(p)
+			x, w, bias := convRandSlice[float32](r, nx), convRandSlice[float32](r, nw), convRandSlice[float32](r, p.OC)
+			want := convRefAct(p, x, w, bias)
+			var first []float32
+			for nt := 1; nt <= 3; nt++ {
+				SetNumThreads(nt)
+				y := make([]float32, ny)
+				var ws []float32
+				if nt == 2 {
+					ws = make([]float32, p.WorkspaceSize())
+				}
+				Conv2d(p, x, w, bias, y, ws)
+				convAssertClose(t, fmt.Sprintf("Conv2d %d threads", nt), p, y, want, 1e-4)
+				if first == nil {
+					first = y
+				} else {
+					for i := range y {
+						if y[i] != first[i] {
+							t.Fatalf("%+v: %d threads differ from 1 at %d: %v vs %v", p, nt, i, y[i], first[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -8,3 +8,15 @@ type dwAsmFunc = func(x, y, w, b, zero *float32, masks *int32, planes, H, W, OH,
 
 // dwSIMD3x3 reports that this build has no assembly depthwise kernel.
 func dwSIMD3x3(int) (dwAsmFunc, int, bool) { return nil, 0, false }
+
+// convBiasActRows sets y[r*ldy+j] = clamp(y[r*ldy+j] + b[r], lo, hi) for
+// r < len(b), j < n.
+func convBiasActRows(y []float32, n, ldy int, b []float32, lo, hi float32) {
+	for r, bv := range b {
+		convBiasActGo(y[r*ldy:r*ldy+n], bv, lo, hi)
+	}
+}
+
+// convGather2Func returns a function that sets dst[i] = src[2*i] for
+// i < len(dst).
+func convGather2Func() func(dst, src []float32) { return convGather2Go }

@@ -426,4 +426,151 @@ func genDW() {
 	} {
 		k.gen(even, odd)
 	}
+	genBiasAct("convBiasActAVX512", true)
+	genBiasAct("convBiasActAVX2", false)
+	genGather2("convGather2AVX512", true, even)
+	genGather2("convGather2AVX2", false, even)
+}
+
+// genBiasAct writes convBiasAct{AVX512,AVX2}(y, rows, n, ldy, b, lo, hi):
+// for each of rows rows of n elements (row stride ldy elements) and its
+// bias b[r], y = min(max(y + b[r], lo), hi), the output pass of the GEMM
+// convolutions. AVX-512 handles the n%16 tail with a mask; AVX2 leaves the
+// last n%8 elements of each row to the caller.
+func genBiasAct(name string, avx512 bool) {
+	TEXT(name, NOSPLIT, "func(y *float32, rows, n, ldy int, b *float32, lo, hi float32)")
+	Pragma("noescape")
+	Doc(name + " adds a bias per row and clamps (see asmgen).")
+	regs, V := yregs, 8
+	if avx512 {
+		regs, V = zregs, 16
+	}
+	vlo, vhi, vb := regs[0], regs[1], regs[2]
+	y := Load(Param("y"), GP64())
+	rows := Load(Param("rows"), GP64())
+	ldy := Load(Param("ldy"), GP64())
+	SHLQ(U8(2), ldy)
+	pb := Load(Param("b"), GP64())
+	VBROADCASTSS(paramAddr("lo"), vlo)
+	VBROADCASTSS(paramAddr("hi"), vhi)
+	if avx512 {
+		// K1: the tail mask, the low n%16 bits.
+		t, m := GP64(), GP64()
+		Load(Param("n"), t)
+		ANDQ(U32(15), t)
+		MOVQ(U32(1), m)
+		SHLXQ(t, m, m)
+		DECQ(m)
+		KMOVW(m.As32(), K1)
+	}
+	Label(name + "_row")
+	TESTQ(rows, rows)
+	JE(LabelRef(name + "_done"))
+	VBROADCASTSS(Mem{Base: pb}, vb)
+	i := GP64()
+	Load(Param("n"), i)
+	p := GP64()
+	MOVQ(y, p)
+	op := func(src Op, v VecPhysical) {
+		VADDPS(src, vb, v)
+		VMAXPS(v, vlo, v)
+		VMINPS(v, vhi, v)
+	}
+	Label(name + "_x4")
+	CMPQ(i, U32(4*V))
+	JL(LabelRef(name + "_x1"))
+	for u := range 4 {
+		op(Mem{Base: p, Disp: u * V * 4}, regs[3+u])
+	}
+	for u := range 4 {
+		VMOVUPS(regs[3+u], Mem{Base: p, Disp: u * V * 4})
+	}
+	ADDQ(U32(4*V*4), p)
+	SUBQ(U32(4*V), i)
+	JMP(LabelRef(name + "_x4"))
+	Label(name + "_x1")
+	CMPQ(i, U32(V))
+	JL(LabelRef(name + "_tail"))
+	op(Mem{Base: p}, regs[3])
+	VMOVUPS(regs[3], Mem{Base: p})
+	ADDQ(U32(V*4), p)
+	SUBQ(U32(V), i)
+	JMP(LabelRef(name + "_x1"))
+	Label(name + "_tail")
+	if avx512 {
+		TESTQ(i, i)
+		JE(LabelRef(name + "_next"))
+		VMOVUPS_Z(Mem{Base: p}, K1, regs[3])
+		op(regs[3], regs[3])
+		VMOVUPS(regs[3], K1, Mem{Base: p})
+	}
+	Label(name + "_next")
+	ADDQ(ldy, y)
+	ADDQ(U32(4), pb)
+	DECQ(rows)
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genGather2 writes convGather2{AVX512,AVX2}(dst, src, n): dst[i] =
+// src[2*i], the stride-2 rows of im2col. Each step loads 2V source
+// elements and keeps the even ones. AVX-512 does the last n%16 with masks
+// that read no further than src[2*n-2]; AVX2 leaves them to the caller.
+func genGather2(name string, avx512 bool, even Mem) {
+	TEXT(name, NOSPLIT, "func(dst, src *float32, n int)")
+	Pragma("noescape")
+	Doc(name + " copies every other element (see asmgen).")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := GP64()
+	Load(Param("n"), n)
+	V := 8
+	if avx512 {
+		V = 16
+		VMOVUPS(even, Z31)
+	}
+	Label(name + "_loop")
+	CMPQ(n, U32(V))
+	JL(LabelRef(name + "_done"))
+	if avx512 {
+		VMOVUPS(Mem{Base: src}, Z0)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Mem{Base: src, Disp: 64}, Z0, Z2)
+		VMOVUPS(Z2, Mem{Base: dst})
+	} else {
+		VMOVUPS(Mem{Base: src}, Y0)
+		VSHUFPS(U8(0x88), Mem{Base: src, Disp: 32}, Y0, Y1)
+		VPERMPD(U8(0xD8), Y1, Y1)
+		VMOVUPS(Y1, Mem{Base: dst})
+	}
+	ADDQ(U32(2*V*4), src)
+	ADDQ(U32(V*4), dst)
+	SUBQ(U32(V), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	if avx512 {
+		// 0 <= n < 16 left: the loads take source elements [0, 2n-1),
+		// the store n elements.
+		TESTQ(n, n)
+		JE(LabelRef(name + "_ret"))
+		t, ones, m := GP64(), GP64(), GP64()
+		MOVL(U32(0xFFFFFFFF), ones.As32())
+		BZHIL(n.As32(), ones.As32(), m.As32())
+		KMOVW(m.As32(), K3)
+		LEAQ(Mem{Base: n, Index: n, Scale: 1, Disp: -1}, t)
+		BZHIL(t.As32(), ones.As32(), m.As32())
+		KMOVW(m.As32(), K1)
+		SHRL(U8(16), m.As32())
+		KMOVW(m.As32(), K2)
+		VMOVUPS_Z(Mem{Base: src}, K1, Z0)
+		VMOVUPS_Z(Mem{Base: src, Disp: 64}, K2, Z1)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Z1, Z0, Z2)
+		VMOVUPS(Z2, K3, Mem{Base: dst})
+		Label(name + "_ret")
+	}
+	VZEROUPPER()
+	RET()
 }
