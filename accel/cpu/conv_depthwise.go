@@ -1,5 +1,7 @@
 package cpu
 
+import "math"
+
 // Direct kernels for depthwise convolution (Groups == C): output channel oc
 // reads only input channel oc/M, where M = OC/C is the channel multiplier,
 // through its own KH×KW kernel. im2col would copy the input KH*KW times for
@@ -47,8 +49,7 @@ var dwZero [dwMaxW]float32
 // dwSIMDForward runs the assembly depthwise 3x3 kernel for p when there is
 // one for it, and reports whether it did.
 func dwSIMDForward(p ConvParams, x, w, bias, y []float32) bool {
-	if p.KH != 3 || p.KW != 3 || p.DilH != 1 || p.DilW != 1 || p.OC != p.C ||
-		p.StrideH != p.StrideW || p.StrideH > 2 || p.PadH > 2 || p.PadW > 2 || p.W > dwMaxW || p.N == 0 {
+	if !dwSIMDShape(p) {
 		return false
 	}
 	fn, lanes, avx512 := dwSIMD3x3(p.StrideW)
@@ -270,6 +271,9 @@ func depthwisePixel[T Float](p ConvParams, x, w []T, b T, oh, ow int) T {
 // depthwiseBackwardData computes dx = conv^T(dy, w) + bias for a
 // depthwise p: each input plane gathers from its M output planes.
 func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
+	if dy32, ok := any(dy).([]float32); ok && dwSIMDBackwardData(p, dy32, any(w).([]float32), any(bias).([]float32), any(dx).([]float32)) {
+		return
+	}
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
 	convParallelFor(p.N*p.C, m*ohw*kk, func(lo, hi int) {
@@ -324,6 +328,9 @@ func depthwiseBackwardData[T Float](p ConvParams, dy, w, bias, dx []T) {
 // depthwiseBackwardWeight computes dw, the gradient of a depthwise
 // convolution's weight, summed over the batch.
 func depthwiseBackwardWeight[T Float](p ConvParams, x, dy, dw []T) {
+	if x32, ok := any(x).([]float32); ok && dwSIMDBackwardWeight(p, x32, any(dy).([]float32), any(dw).([]float32)) {
+		return
+	}
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
 	convParallelFor(p.OC, p.N*ohw*kk, func(lo, hi int) {
@@ -377,4 +384,95 @@ func convDot[T Float](a, b []T) T {
 		s0 += a[i] * b[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// dwSIMDShape reports whether the assembly depthwise 3x3 kernels take p.
+func dwSIMDShape(p ConvParams) bool {
+	return p.KH == 3 && p.KW == 3 && p.DilH == 1 && p.DilW == 1 && p.OC == p.C &&
+		p.StrideH == p.StrideW && p.StrideH <= 2 && p.PadH <= 2 && p.PadW <= 2 && p.W <= dwMaxW && p.N > 0
+}
+
+// dwSIMDBackwardData runs the input gradient of a depthwise 3x3 p on the
+// assembly forward kernel, and reports whether it did. The gradient is the
+// forward convolution, with padding 2-pad, of dy with the kernels rotated
+// by 180 degrees; for stride 2, dy is first spread out with zeros between
+// its elements (a convolution over 4 times the pixels, still far faster
+// than the scalar scatter).
+func dwSIMDBackwardData(p ConvParams, dy, w, bias, dx []float32) bool {
+	if !dwSIMDShape(p) {
+		return false
+	}
+	s := p.StrideW
+	q := ConvParams{N: p.N, C: p.C, OC: p.C, Groups: p.C, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1,
+		H: (p.OutH-1)*s + 1, W: (p.OutW-1)*s + 1, PadH: 2 - p.PadH, PadW: 2 - p.PadW, OutH: p.H, OutW: p.W}
+	fn, lanes, avx512 := dwSIMD3x3(1)
+	if fn == nil || q.W > dwMaxW {
+		return false
+	}
+	wf := make([]float32, 9*p.C)
+	for c := range p.C {
+		for i := range 9 {
+			wf[c*9+i] = w[c*9+8-i]
+		}
+	}
+	if bias == nil {
+		bias = make([]float32, p.C)
+	}
+	masks, nblk, full0, full1 := dwMasks(q, lanes, avx512)
+	ohw, qhw, hw := p.OutH*p.OutW, q.H*q.W, p.H*p.W
+	convParallelFor(p.N*p.C, hw*9, func(lo0, hi0 int) {
+		var spread []float32
+		if s > 1 {
+			spread = make([]float32, qhw)
+		}
+		for pl := lo0; pl < hi0; {
+			c := pl % p.C
+			cnt := min(hi0-pl, p.C-c)
+			if s == 1 {
+				_, _ = dy[(pl+cnt)*ohw-1], dx[(pl+cnt)*hw-1]
+				fn(&dy[pl*ohw], &dx[pl*hw], &wf[c*9], &bias[c], &dwZero[0], &masks[0],
+					cnt, q.H, q.W, q.OutH, q.OutW, q.PadH, q.PadW, nblk, full0, full1, float32(math.Inf(-1)), float32(math.Inf(1)))
+				pl += cnt
+				continue
+			}
+			src := dy[pl*ohw : (pl+1)*ohw]
+			for oh := range p.OutH {
+				row := spread[oh*s*q.W : oh*s*q.W+q.W]
+				for ow, v := range src[oh*p.OutW : (oh+1)*p.OutW] {
+					row[ow*s] = v
+				}
+			}
+			_ = dx[(pl+1)*hw-1]
+			fn(&spread[0], &dx[pl*hw], &wf[c*9], &bias[c], &dwZero[0], &masks[0],
+				1, q.H, q.W, q.OutH, q.OutW, q.PadH, q.PadW, nblk, full0, full1, float32(math.Inf(-1)), float32(math.Inf(1)))
+			pl++
+		}
+	})
+	return true
+}
+
+// dwSIMDBackwardWeight runs the weight gradient of a depthwise 3x3 p on
+// the assembly kernel, and reports whether it did. Workers own whole
+// channels and loop over the batch, so no two write the same weight.
+func dwSIMDBackwardWeight(p ConvParams, x, dy, dw []float32) bool {
+	if !dwSIMDShape(p) {
+		return false
+	}
+	fn := dwSIMDBwdW3x3(p.StrideW)
+	if fn == nil {
+		return false
+	}
+	masks, nblk, _, _ := dwMasks(p, 16, true)
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	dw = dw[:9*p.C]
+	clear(dw)
+	convParallelFor(p.C, p.N*ohw*9, func(c0, c1 int) {
+		for n := range p.N {
+			pl := n*p.C + c0
+			_, _ = x[(pl+c1-c0)*hw-1], dy[(pl+c1-c0)*ohw-1]
+			fn(&x[pl*hw], &dy[pl*ohw], &dw[c0*9], &dwZero[0], &masks[0],
+				c1-c0, p.H, p.W, p.OutH, p.OutW, p.PadH, p.PadW, nblk)
+		}
+	})
+	return true
 }

@@ -24,6 +24,16 @@ func dwConv3x3s1AVX2(x *float32, y *float32, w *float32, b *float32, zero *float
 //go:noescape
 func dwConv3x3s2AVX2(x *float32, y *float32, w *float32, b *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int, full0 int, full1 int, lo float32, hi float32)
 
+// dwBwdW3x3s1AVX512 accumulates the weight gradients of planes depthwise 3x3 stride-1 convolutions (see asmgen).
+//
+//go:noescape
+func dwBwdW3x3s1AVX512(x *float32, dy *float32, dw *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int)
+
+// dwBwdW3x3s2AVX512 accumulates the weight gradients of planes depthwise 3x3 stride-2 convolutions (see asmgen).
+//
+//go:noescape
+func dwBwdW3x3s2AVX512(x *float32, dy *float32, dw *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int)
+
 // convBiasActAVX512 adds a bias per row and clamps (see asmgen).
 //
 //go:noescape

@@ -2682,6 +2682,370 @@ dwConv3x3s2AVX2_next:
 	VZEROUPPER
 	RET
 
+// func dwBwdW3x3s1AVX512(x *float32, dy *float32, dw *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·dwBwdW3x3s1AVX512(SB), NOSPLIT, $48-104
+	MOVQ x+0(FP), AX
+	MOVQ AX, (SP)
+	MOVQ dy+8(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ dw+16(FP), AX
+	MOVQ AX, 16(SP)
+	MOVQ planes+40(FP), AX
+	MOVQ AX, 24(SP)
+	MOVQ W+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, 40(SP)
+
+dwBwdW3x3s1AVX512_plane:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   $0x00000000, 32(SP)
+
+dwBwdW3x3s1AVX512_row:
+	MOVQ    32(SP), AX
+	CMPQ    AX, OH+64(FP)
+	JGE     dwBwdW3x3s1AVX512_reduce
+	MOVQ    32(SP), AX
+	SUBQ    padH+80(FP), AX
+	MOVQ    AX, CX
+	IMULQ   40(SP), CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), DX
+	INCQ    AX
+	ADDQ    40(SP), CX
+	MOVQ    CX, BX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), BX
+	INCQ    AX
+	ADDQ    40(SP), CX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), CX
+	MOVQ    padW+88(FP), AX
+	NEGQ    AX
+	SHLQ    $0x02, AX
+	MOVQ    8(SP), SI
+	MOVQ    masks+32(FP), DI
+	MOVQ    nblk+96(FP), R8
+
+dwBwdW3x3s1AVX512_blk:
+	KMOVW       (DI), K1
+	KMOVW       4(DI), K2
+	KMOVW       8(DI), K3
+	KMOVW       12(DI), K4
+	VMOVUPS.Z   (SI), K4, Z9
+	VMOVUPS.Z   (DX)(AX*1), K1, Z10
+	VMOVUPS.Z   4(DX)(AX*1), K2, Z11
+	VMOVUPS.Z   8(DX)(AX*1), K3, Z12
+	VFMADD231PS Z10, Z9, Z0
+	VFMADD231PS Z11, Z9, Z1
+	VFMADD231PS Z12, Z9, Z2
+	VMOVUPS.Z   (BX)(AX*1), K1, Z13
+	VMOVUPS.Z   4(BX)(AX*1), K2, Z14
+	VMOVUPS.Z   8(BX)(AX*1), K3, Z15
+	VFMADD231PS Z13, Z9, Z3
+	VFMADD231PS Z14, Z9, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS.Z   (CX)(AX*1), K1, Z16
+	VMOVUPS.Z   4(CX)(AX*1), K2, Z17
+	VMOVUPS.Z   8(CX)(AX*1), K3, Z18
+	VFMADD231PS Z16, Z9, Z6
+	VFMADD231PS Z17, Z9, Z7
+	VFMADD231PS Z18, Z9, Z8
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000010, DI
+	DECQ        R8
+	JNZ         dwBwdW3x3s1AVX512_blk
+	MOVQ        OW+72(FP), AX
+	SHLQ        $0x02, AX
+	ADDQ        AX, 8(SP)
+	INCQ        32(SP)
+	JMP         dwBwdW3x3s1AVX512_row
+
+dwBwdW3x3s1AVX512_reduce:
+	MOVQ          16(SP), AX
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VADDSS        (AX), X0, X0
+	VMOVSS        X0, (AX)
+	VEXTRACTF64X4 $0x01, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X9
+	VADDPS        X9, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	VADDSS        4(AX), X1, X1
+	VMOVSS        X1, 4(AX)
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VHADDPS       X2, X2, X2
+	VHADDPS       X2, X2, X2
+	VADDSS        8(AX), X2, X2
+	VMOVSS        X2, 8(AX)
+	VEXTRACTF64X4 $0x01, Z3, Y9
+	VADDPS        Y9, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X9
+	VADDPS        X9, X3, X3
+	VHADDPS       X3, X3, X3
+	VHADDPS       X3, X3, X3
+	VADDSS        12(AX), X3, X3
+	VMOVSS        X3, 12(AX)
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VHADDPS       X4, X4, X4
+	VHADDPS       X4, X4, X4
+	VADDSS        16(AX), X4, X4
+	VMOVSS        X4, 16(AX)
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VADDPS        Y9, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X9
+	VADDPS        X9, X5, X5
+	VHADDPS       X5, X5, X5
+	VHADDPS       X5, X5, X5
+	VADDSS        20(AX), X5, X5
+	VMOVSS        X5, 20(AX)
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VHADDPS       X6, X6, X6
+	VHADDPS       X6, X6, X6
+	VADDSS        24(AX), X6, X6
+	VMOVSS        X6, 24(AX)
+	VEXTRACTF64X4 $0x01, Z7, Y9
+	VADDPS        Y9, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X9
+	VADDPS        X9, X7, X7
+	VHADDPS       X7, X7, X7
+	VHADDPS       X7, X7, X7
+	VADDSS        28(AX), X7, X7
+	VMOVSS        X7, 28(AX)
+	VEXTRACTF64X4 $0x01, Z8, Y9
+	VADDPS        Y9, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X9
+	VADDPS        X9, X8, X8
+	VHADDPS       X8, X8, X8
+	VHADDPS       X8, X8, X8
+	VADDSS        32(AX), X8, X8
+	VMOVSS        X8, 32(AX)
+	ADDQ          $0x00000024, 16(SP)
+	MOVQ          H+48(FP), AX
+	IMULQ         40(SP), AX
+	ADDQ          AX, (SP)
+	DECQ          24(SP)
+	JNZ           dwBwdW3x3s1AVX512_plane
+	VZEROUPPER
+	RET
+
+// func dwBwdW3x3s2AVX512(x *float32, dy *float32, dw *float32, zero *float32, masks *int32, planes int, H int, W int, OH int, OW int, padH int, padW int, nblk int)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·dwBwdW3x3s2AVX512(SB), NOSPLIT, $48-104
+	VMOVUPS dwEvenIdx<>+0(SB), Z30
+	VMOVUPS dwOddIdx<>+0(SB), Z31
+	MOVQ    x+0(FP), AX
+	MOVQ    AX, (SP)
+	MOVQ    dy+8(FP), AX
+	MOVQ    AX, 8(SP)
+	MOVQ    dw+16(FP), AX
+	MOVQ    AX, 16(SP)
+	MOVQ    planes+40(FP), AX
+	MOVQ    AX, 24(SP)
+	MOVQ    W+56(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 40(SP)
+
+dwBwdW3x3s2AVX512_plane:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   $0x00000000, 32(SP)
+
+dwBwdW3x3s2AVX512_row:
+	MOVQ    32(SP), AX
+	CMPQ    AX, OH+64(FP)
+	JGE     dwBwdW3x3s2AVX512_reduce
+	MOVQ    32(SP), AX
+	SHLQ    $0x01, AX
+	SUBQ    padH+80(FP), AX
+	MOVQ    AX, CX
+	IMULQ   40(SP), CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), DX
+	INCQ    AX
+	ADDQ    40(SP), CX
+	MOVQ    CX, BX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), BX
+	INCQ    AX
+	ADDQ    40(SP), CX
+	CMPQ    AX, H+48(FP)
+	CMOVQCC zero+24(FP), CX
+	MOVQ    padW+88(FP), AX
+	NEGQ    AX
+	SHLQ    $0x02, AX
+	MOVQ    8(SP), SI
+	MOVQ    masks+32(FP), DI
+	MOVQ    nblk+96(FP), R8
+
+dwBwdW3x3s2AVX512_blk:
+	KMOVW       (DI), K1
+	KMOVW       4(DI), K2
+	KMOVW       8(DI), K3
+	KMOVW       12(DI), K4
+	VMOVUPS.Z   (SI), K4, Z9
+	VMOVUPS.Z   (DX)(AX*1), K1, Z10
+	VMOVUPS.Z   64(DX)(AX*1), K2, Z11
+	VMOVUPS.Z   128(DX)(AX*1), K3, Z12
+	VMOVAPS     Z30, Z13
+	VPERMI2PS   Z11, Z10, Z13
+	VMOVAPS     Z31, Z14
+	VPERMI2PS   Z11, Z10, Z14
+	VALIGND     $0x01, Z13, Z12, Z10
+	VFMADD231PS Z13, Z9, Z0
+	VFMADD231PS Z14, Z9, Z1
+	VFMADD231PS Z10, Z9, Z2
+	VMOVUPS.Z   (BX)(AX*1), K1, Z15
+	VMOVUPS.Z   64(BX)(AX*1), K2, Z16
+	VMOVUPS.Z   128(BX)(AX*1), K3, Z17
+	VMOVAPS     Z30, Z18
+	VPERMI2PS   Z16, Z15, Z18
+	VMOVAPS     Z31, Z19
+	VPERMI2PS   Z16, Z15, Z19
+	VALIGND     $0x01, Z18, Z17, Z15
+	VFMADD231PS Z18, Z9, Z3
+	VFMADD231PS Z19, Z9, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS.Z   (CX)(AX*1), K1, Z20
+	VMOVUPS.Z   64(CX)(AX*1), K2, Z21
+	VMOVUPS.Z   128(CX)(AX*1), K3, Z22
+	VMOVAPS     Z30, Z23
+	VPERMI2PS   Z21, Z20, Z23
+	VMOVAPS     Z31, Z24
+	VPERMI2PS   Z21, Z20, Z24
+	VALIGND     $0x01, Z23, Z22, Z20
+	VFMADD231PS Z23, Z9, Z6
+	VFMADD231PS Z24, Z9, Z7
+	VFMADD231PS Z20, Z9, Z8
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000010, DI
+	DECQ        R8
+	JNZ         dwBwdW3x3s2AVX512_blk
+	MOVQ        OW+72(FP), AX
+	SHLQ        $0x02, AX
+	ADDQ        AX, 8(SP)
+	INCQ        32(SP)
+	JMP         dwBwdW3x3s2AVX512_row
+
+dwBwdW3x3s2AVX512_reduce:
+	MOVQ          16(SP), AX
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VADDSS        (AX), X0, X0
+	VMOVSS        X0, (AX)
+	VEXTRACTF64X4 $0x01, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X9
+	VADDPS        X9, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	VADDSS        4(AX), X1, X1
+	VMOVSS        X1, 4(AX)
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VHADDPS       X2, X2, X2
+	VHADDPS       X2, X2, X2
+	VADDSS        8(AX), X2, X2
+	VMOVSS        X2, 8(AX)
+	VEXTRACTF64X4 $0x01, Z3, Y9
+	VADDPS        Y9, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X9
+	VADDPS        X9, X3, X3
+	VHADDPS       X3, X3, X3
+	VHADDPS       X3, X3, X3
+	VADDSS        12(AX), X3, X3
+	VMOVSS        X3, 12(AX)
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VHADDPS       X4, X4, X4
+	VHADDPS       X4, X4, X4
+	VADDSS        16(AX), X4, X4
+	VMOVSS        X4, 16(AX)
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VADDPS        Y9, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X9
+	VADDPS        X9, X5, X5
+	VHADDPS       X5, X5, X5
+	VHADDPS       X5, X5, X5
+	VADDSS        20(AX), X5, X5
+	VMOVSS        X5, 20(AX)
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VHADDPS       X6, X6, X6
+	VHADDPS       X6, X6, X6
+	VADDSS        24(AX), X6, X6
+	VMOVSS        X6, 24(AX)
+	VEXTRACTF64X4 $0x01, Z7, Y9
+	VADDPS        Y9, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X9
+	VADDPS        X9, X7, X7
+	VHADDPS       X7, X7, X7
+	VHADDPS       X7, X7, X7
+	VADDSS        28(AX), X7, X7
+	VMOVSS        X7, 28(AX)
+	VEXTRACTF64X4 $0x01, Z8, Y9
+	VADDPS        Y9, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X9
+	VADDPS        X9, X8, X8
+	VHADDPS       X8, X8, X8
+	VHADDPS       X8, X8, X8
+	VADDSS        32(AX), X8, X8
+	VMOVSS        X8, 32(AX)
+	ADDQ          $0x00000024, 16(SP)
+	MOVQ          H+48(FP), AX
+	IMULQ         40(SP), AX
+	ADDQ          AX, (SP)
+	DECQ          24(SP)
+	JNZ           dwBwdW3x3s2AVX512_plane
+	VZEROUPPER
+	RET
+
 // func convBiasActAVX512(y *float32, rows int, n int, ldy int, b *float32, lo float32, hi float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·convBiasActAVX512(SB), NOSPLIT, $0-48

@@ -99,6 +99,29 @@ func dwCheck(t *testing.T, r *rand.Rand, p ConvParams, kernel string) {
 			t.Fatalf("%s %+v: the assembly kernel did not take the shape", kernel, p)
 		}
 	}
+	// Gradients, through the assembly kernels where there are some.
+	dy := convRandSlice[float32](r, ny)
+	biasIn := convRandSlice[float32](r, p.C)
+	wantDx := make([]float64, nx)
+	for i := range wantDx {
+		wantDx[i] = float64(biasIn[i/(p.H*p.W)%p.C])
+	}
+	convRefVisit(p, func(yi, xi, wi int) { wantDx[xi] += float64(w[wi]) * float64(dy[yi]) })
+	dx := convRandSlice[float32](r, nx)
+	Conv2dBackwardData(p, dy, w, biasIn, dx, nil)
+	convAssertClose(t, "Conv2dBackwardData "+kernel, p, dx, wantDx, 1e-4)
+	wantDw := make([]float64, nw)
+	convRefVisit(p, func(yi, xi, wi int) { wantDw[wi] += float64(x[xi]) * float64(dy[yi]) })
+	dw := convRandSlice[float32](r, nw)
+	Conv2dBackwardWeight(p, x, dy, dw, nil)
+	convAssertClose(t, "Conv2dBackwardWeight "+kernel, p, dw, wantDw, 1e-4)
+	if fn, _, _ := dwSIMD3x3(1); fn != nil && !dwSIMDBackwardData(p, dy, w, biasIn, dx) {
+		t.Fatalf("%s %+v: the assembly kernel did not take the input gradient", kernel, p)
+	}
+	if fn := dwSIMDBwdW3x3(p.StrideW); fn != nil && !dwSIMDBackwardWeight(p, x, dy, dw) {
+		t.Fatalf("%s %+v: the assembly kernel did not take the weight gradient", kernel, p)
+	}
+
 	x64, w64 := convToF64(x), convToF64(w)
 	var b64 []float64
 	if bias != nil {

@@ -27,6 +27,23 @@ func dwSIMD3x3(stride int) (fn dwAsmFunc, lanes int, avx512 bool) {
 	return nil, 0, false
 }
 
+// dwBwdWAsmFunc is the signature of the generated depthwise 3x3 weight
+// gradient kernels.
+type dwBwdWAsmFunc = func(x, dy, dw, zero *float32, masks *int32, planes, H, W, OH, OW, padH, padW, nblk int)
+
+// dwSIMDBwdW3x3 returns the assembly depthwise 3x3 weight-gradient kernel
+// for the stride when the selected kernel set has one (AVX-512 only; it
+// uses the AVX-512 column masks of dwMasks).
+func dwSIMDBwdW3x3(stride int) dwBwdWAsmFunc {
+	if Kernel() != "avx512" {
+		return nil
+	}
+	if stride == 1 {
+		return dwBwdW3x3s1AVX512
+	}
+	return dwBwdW3x3s2AVX512
+}
+
 // convBiasActRows sets y[r*ldy+j] = clamp(y[r*ldy+j] + b[r], lo, hi) for
 // r < len(b), j < n, with the selected kernel set's vectors.
 func convBiasActRows(y []float32, n, ldy int, b []float32, lo, hi float32) {

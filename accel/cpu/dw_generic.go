@@ -20,3 +20,10 @@ func convBiasActRows(y []float32, n, ldy int, b []float32, lo, hi float32) {
 // convGather2Func returns a function that sets dst[i] = src[2*i] for
 // i < len(dst).
 func convGather2Func() func(dst, src []float32) { return convGather2Go }
+
+// dwBwdWAsmFunc is the signature of the amd64 depthwise 3x3 weight
+// gradient kernels, which this build does not have.
+type dwBwdWAsmFunc = func(x, dy, dw, zero *float32, masks *int32, planes, H, W, OH, OW, padH, padW, nblk int)
+
+// dwSIMDBwdW3x3 reports that this build has no assembly kernel.
+func dwSIMDBwdW3x3(int) dwBwdWAsmFunc { return nil }

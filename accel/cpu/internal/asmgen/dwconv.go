@@ -426,6 +426,8 @@ func genDW() {
 	} {
 		k.gen(even, odd)
 	}
+	genDWBwdW("dwBwdW3x3s1AVX512", 1, even, odd)
+	genDWBwdW("dwBwdW3x3s2AVX512", 2, even, odd)
 	genBiasAct("convBiasActAVX512", true)
 	genBiasAct("convBiasActAVX2", false)
 	genGather2("convGather2AVX512", true, even)
@@ -570,6 +572,155 @@ func genGather2(name string, avx512 bool, even Mem) {
 		VPERMI2PS(Z1, Z0, Z2)
 		VMOVUPS(Z2, K3, Mem{Base: dst})
 		Label(name + "_ret")
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// genDWBwdW writes dwBwdW3x3s{1,2}AVX512, the weight gradient of the
+// depthwise 3x3 convolution of one image: for each of planes channels,
+// dw[kh*3+kw] += sum over output pixels of dy * (the input tap kh, kw
+// reads), with the forward kernel's arguments and column-block masks. The
+// nine sums are vectors along the output width (Z0-Z8), reduced at the end
+// of each plane; each step loads one vector of dy (with the store mask)
+// and the three input rows' taps as the forward kernel does.
+func genDWBwdW(name string, stride int, even, odd Mem) {
+	TEXT(name, NOSPLIT, "func(x, dy, dw, zero *float32, masks *int32, planes, H, W, OH, OW, padH, padW, nblk int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s accumulates the weight gradients of planes depthwise 3x3 stride-%d convolutions (see asmgen).", name, stride))
+	acc := zregs[0:9]
+	tmp := zregs[9:30]
+	ntmp := 0
+	next := func() VecPhysical { t := tmp[ntmp%len(tmp)]; ntmp++; return t }
+	evenIdx, oddIdx := Z30, Z31
+	if stride == 2 {
+		VMOVUPS(even, evenIdx)
+		VMOVUPS(odd, oddIdx)
+	}
+	lx, ldy, lw, lpl, loh, lldx := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	{
+		t := GP64()
+		for _, c := range []struct {
+			p string
+			m Mem
+		}{{"x", lx}, {"dy", ldy}, {"dw", lw}, {"planes", lpl}} {
+			Load(Param(c.p), t)
+			MOVQ(t, c.m)
+		}
+		Load(Param("W"), t)
+		SHLQ(U8(2), t)
+		MOVQ(t, lldx)
+	}
+	Label(name + "_plane")
+	for _, a := range acc {
+		VPXORD(a, a, a)
+	}
+	MOVQ(U32(0), loh)
+	Label(name + "_row")
+	{
+		t := GP64()
+		MOVQ(loh, t)
+		CMPQ(t, paramAddr("OH"))
+		JGE(LabelRef(name + "_reduce"))
+	}
+	rp := make([]GPVirtual, 3)
+	{
+		t, p := GP64(), GP64()
+		MOVQ(loh, t)
+		if stride == 2 {
+			SHLQ(U8(1), t)
+		}
+		SUBQ(paramAddr("padH"), t)
+		MOVQ(t, p)
+		IMULQ(lldx, p)
+		ADDQ(lx, p)
+		for j := range 3 {
+			rp[j] = GP64()
+			MOVQ(p, rp[j])
+			CMPQ(t, paramAddr("H"))
+			CMOVQCC(paramAddr("zero"), rp[j])
+			if j < 2 {
+				INCQ(t)
+				ADDQ(lldx, p)
+			}
+		}
+	}
+	col, yp, mp, cnt := GP64(), GP64(), GP64(), GP64()
+	Load(Param("padW"), col)
+	NEGQ(col)
+	SHLQ(U8(2), col)
+	MOVQ(ldy, yp)
+	Load(Param("masks"), mp)
+	Load(Param("nblk"), cnt)
+	Label(name + "_blk")
+	KMOVW(Mem{Base: mp}, K1)
+	KMOVW(Mem{Base: mp, Disp: 4}, K2)
+	KMOVW(Mem{Base: mp, Disp: 8}, K3)
+	KMOVW(Mem{Base: mp, Disp: 12}, K4)
+	g := next()
+	VMOVUPS_Z(Mem{Base: yp}, K4, g)
+	for j := range 3 {
+		at := func(disp int) Mem { return Mem{Base: rp[j], Index: col, Scale: 1, Disp: disp} }
+		var taps [3]VecPhysical
+		if stride == 1 {
+			for kw, m := range []Register{K1, K2, K3} {
+				taps[kw] = next()
+				VMOVUPS_Z(at(4*kw), m, taps[kw])
+			}
+		} else {
+			a, b, c := next(), next(), next()
+			VMOVUPS_Z(at(0), K1, a)
+			VMOVUPS_Z(at(64), K2, b)
+			VMOVUPS_Z(at(128), K3, c)
+			e, o := next(), next()
+			VMOVAPS(evenIdx, e)
+			VPERMI2PS(b, a, e)
+			VMOVAPS(oddIdx, o)
+			VPERMI2PS(b, a, o)
+			VALIGND(U8(1), e, c, a)
+			taps = [3]VecPhysical{e, o, a}
+		}
+		for kw := range 3 {
+			VFMADD231PS(taps[kw], g, acc[j*3+kw])
+		}
+	}
+	ADDQ(U32(64*stride), col)
+	ADDQ(U32(64), yp)
+	ADDQ(U32(16), mp)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_blk"))
+	{
+		t := GP64()
+		Load(Param("OW"), t)
+		SHLQ(U8(2), t)
+		ADDQ(t, ldy)
+		INCQ(loh)
+	}
+	JMP(LabelRef(name + "_row"))
+
+	Label(name + "_reduce")
+	{
+		pw := GP64()
+		MOVQ(lw, pw)
+		t := Y9 // free after the loop; VEX-encodable
+		for i, a := range acc {
+			y, x := yregs[i], []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7, X8}[i]
+			VEXTRACTF64X4(U8(1), a, t)
+			VADDPS(t, y, y)
+			VEXTRACTF128(U8(1), y, t.AsX())
+			VADDPS(t.AsX(), x, x)
+			VHADDPS(x, x, x)
+			VHADDPS(x, x, x)
+			VADDSS(Mem{Base: pw, Disp: 4 * i}, x, x)
+			VMOVSS(x, Mem{Base: pw, Disp: 4 * i})
+		}
+		ADDQ(U32(36), lw)
+		t2 := GP64()
+		Load(Param("H"), t2)
+		IMULQ(lldx, t2)
+		ADDQ(t2, lx)
+		DECQ(lpl)
+		JNZ(LabelRef(name + "_plane"))
 	}
 	VZEROUPPER()
 	RET()
