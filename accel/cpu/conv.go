@@ -2,8 +2,7 @@ package cpu
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
+	"math"
 )
 
 // ConvParams describes a batched 2-D convolution: an input of shape
@@ -31,6 +30,58 @@ type ConvParams struct {
 	DilH, DilW       int
 	Groups           int
 	OutH, OutW       int // output height and width
+	// Act is the activation Conv2d applies to its output together with the
+	// bias, in the same pass (the zero value: none). The backward kernels
+	// ignore it: they compute the gradients of the convolution alone.
+	Act Act
+}
+
+// ActKind names an activation that a kernel applies in its output pass.
+type ActKind uint8
+
+const (
+	// ActNone applies no activation.
+	ActNone ActKind = iota
+	// ActReLU is max(x, 0).
+	ActReLU
+	// ActReLU6 is min(max(x, 0), 6).
+	ActReLU6
+	// ActClamp is min(max(x, Lo), Hi), PyTorch's clamp and hardtanh.
+	ActClamp
+)
+
+// Act is an activation fused into a kernel's output pass, so that
+// conv+bias+relu (and the like) writes its output once. NaN stays NaN, as
+// in PyTorch.
+type Act struct {
+	Kind   ActKind
+	Lo, Hi float64 // the bounds of ActClamp; ignored by the other kinds
+}
+
+// bounds returns the interval the activation clamps to (±Inf for none).
+func (a Act) bounds() (lo, hi float64) {
+	switch a.Kind {
+	case ActReLU:
+		return 0, math.Inf(1)
+	case ActReLU6:
+		return 0, 6
+	case ActClamp:
+		return a.Lo, a.Hi
+	}
+	return math.Inf(-1), math.Inf(1)
+}
+
+// actClamp clamps every element of y to [lo, hi], leaving NaNs.
+func actClamp[T Float](y []T, lo, hi T) {
+	for i, v := range y {
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		y[i] = v
+	}
 }
 
 // ConvOutSize returns the output length along one dimension of a
@@ -98,15 +149,20 @@ func (p ConvParams) isPointwise() bool {
 }
 
 // WorkspaceSize returns the number of elements of scratch memory that
-// Conv2d, Conv2dBackwardData and Conv2dBackwardWeight use for p: one im2col
-// matrix of one group of one image, or 0 for pointwise and depthwise
-// convolutions. Passing a workspace of that size makes the kernels
-// allocation-free.
+// Conv2d, Conv2dBackwardData and Conv2dBackwardWeight use for p at the
+// current thread count (NumThreads): one im2col matrix of one group of one
+// image for the backward kernels, and one im2col column block per thread
+// for Conv2d; 0 for pointwise and depthwise convolutions. Passing a
+// workspace of that size makes the kernels allocation-free.
 func (p ConvParams) WorkspaceSize() int {
 	if p.isDepthwise() || p.isPointwise() {
 		return 0
 	}
-	return p.C / p.Groups * p.KH * p.KW * p.OutH * p.OutW
+	k := p.C / p.Groups * p.KH * p.KW
+	ohw := p.OutH * p.OutW
+	nt := NumThreads()
+	nb, _ := convPlan(p, k, nt)
+	return max(k*ohw, nt*k*nb)
 }
 
 func convWorkspace[T Float](ws []T, n int) []T {
@@ -136,7 +192,15 @@ func convRange(out, in, stride, off int) (lo, hi int) {
 // every output pixel, the input value that kernel tap reads (zero in the
 // padding).
 func Im2col[T Float](p ConvParams, c int, x, col []T) {
-	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	convIm2colRange(p, c, x, col, 0, p.OutH*p.OutW)
+}
+
+// convIm2colRange is Im2col restricted to the output pixels [j0, j1) in
+// row-major order: col is a [c*KH*KW, j1-j0] matrix.
+func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
+	hw, m := p.H*p.W, j1-j0
+	oh0, oh1 := j0/p.OutW, (j1+p.OutW-1)/p.OutW
+	gather := convGather2For[T]()
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -146,31 +210,57 @@ func Im2col[T Float](p ConvParams, c int, x, col []T) {
 			for kw := range p.KW {
 				offW := kw*p.DilW - p.PadW
 				owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
-				row := col[r*ohw : (r+1)*ohw]
+				row := col[r*m : (r+1)*m]
 				r++
-				clear(row[:ohLo*p.OutW])
-				clear(row[ohHi*p.OutW:])
-				for oh := ohLo; oh < ohHi; oh++ {
-					dst := row[oh*p.OutW : (oh+1)*p.OutW]
+				for oh := oh0; oh < oh1; oh++ {
+					// This output row's pixels within [j0, j1), as columns
+					// [a, b) of the output row and positions of row.
+					a, b := max(j0-oh*p.OutW, 0), min(j1-oh*p.OutW, p.OutW)
+					dst := row[oh*p.OutW+a-j0 : oh*p.OutW+b-j0]
+					if oh < ohLo || oh >= ohHi {
+						clear(dst)
+						continue
+					}
+					lo, hi := max(owLo, a), min(owHi, b)
+					if lo >= hi {
+						clear(dst)
+						continue
+					}
+					clear(dst[:lo-a])
+					clear(dst[hi-a:])
 					ih := oh*p.StrideH + offH
 					src := xc[ih*p.W : (ih+1)*p.W]
-					clear(dst[:owLo])
-					clear(dst[owHi:])
-					if owLo >= owHi {
-						continue
-					}
-					if p.StrideW == 1 {
-						copy(dst[owLo:owHi], src[owLo+offW:owHi+offW])
-						continue
-					}
-					iw := owLo*p.StrideW + offW
-					for ow := owLo; ow < owHi; ow++ {
-						dst[ow] = src[iw]
-						iw += p.StrideW
+					d := dst[lo-a : hi-a]
+					iw := lo*p.StrideW + offW
+					switch p.StrideW {
+					case 1:
+						copy(d, src[iw:])
+					case 2:
+						gather(d, src[iw:])
+					default:
+						for i := range d {
+							d[i] = src[iw]
+							iw += p.StrideW
+						}
 					}
 				}
 			}
 		}
+	}
+}
+
+// convGather2For returns a function that sets dst[i] = src[2*i] for
+// i < len(dst), with SIMD for float32.
+func convGather2For[T Float]() func(dst, src []T) {
+	if f, ok := any(convGather2Func()).(func(dst, src []T)); ok {
+		return f
+	}
+	return convGather2Go[T]
+}
+
+func convGather2Go[T Float](dst, src []T) {
+	for i := range dst {
+		dst[i] = src[2*i]
 	}
 }
 
@@ -247,15 +337,27 @@ func lenOrNeg[T any](s []T) int {
 	return len(s)
 }
 
-// Conv2d computes the convolution p describes: y = conv(x, w) + bias, with
-// x of shape [N, C, H, W], w of shape [OC, C/Groups, KH, KW], bias of
-// length OC or nil, and y of shape [N, OC, OutH, OutW] (overwritten). The
-// bias is written into y before the GEMM accumulates onto it, so it costs no
-// extra pass. ws is scratch memory of at least p.WorkspaceSize() elements,
-// or nil to allocate. General convolutions unfold each image and group with
-// Im2col and multiply by the weight with a GEMM; 1x1 stride-1 unpadded
-// convolutions multiply the input directly; depthwise convolutions
-// (Groups == C > 1) use a direct kernel.
+// Conv2d computes the convolution p describes: y = act(conv(x, w) + bias),
+// with x of shape [N, C, H, W], w of shape [OC, C/Groups, KH, KW], bias of
+// length OC or nil, act the activation p.Act, and y of shape
+// [N, OC, OutH, OutW] (overwritten). ws is scratch memory of at least
+// p.WorkspaceSize() elements, or nil to allocate.
+//
+// The algorithm follows the shape:
+//   - depthwise (Groups == C > 1): a direct kernel (assembly for float32
+//     3x3 with stride 1 or 2; see depthwiseForward), no im2col, since a
+//     GEMM with one row per group would waste the micro-kernel;
+//   - 1x1, stride 1, no padding: a GEMM on the input itself;
+//   - everything else: im2col and GEMM.
+//
+// The GEMM convolutions split each image's output pixels into column
+// blocks sized so that a block's im2col matrix stays in the L2 cache
+// (convPlan); the blocks of all images and groups are shared out over the
+// worker pool, each unfolding its pixels (im2col), multiplying, and then
+// adding the bias and applying the activation to its output block while it
+// is still in cache. A block size depends only on p and the thread count,
+// and the GEMM's sums do not depend on how its columns are split, so the
+// result is the same for any thread count.
 func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 	p.checkLens("cpu.Conv2d", len(x), len(w), lenOrNeg(bias), p.OC, len(y))
 	if p.isDepthwise() {
@@ -267,25 +369,143 @@ func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 	k := cg * p.KH * p.KW
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
 	pw := p.isPointwise()
-	if !pw {
-		ws = convWorkspace(ws, k*ohw)
-	}
-	for n := range p.N {
-		for gi := range g {
+	nt := NumThreads()
+	nb, nch := convPlan(p, k, nt)
+	units := p.N * g * nch
+	slots := convNewSlots(ws, k*nb, min(nt, units), pw)
+	lo, hi := p.Act.bounds()
+	parallelChunks(units, units, nt, func(u0, u1 int) {
+		col := slots.get()
+		defer slots.put(col)
+		for u := u0; u < u1; u++ {
+			ch, ng := u%nch, u/nch
+			gi, n := ng%g, ng/g
+			j0 := ch * nb
+			j1 := min(ohw, j0+nb)
 			xg := x[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
 			yg := y[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
-			var beta T
+			b, ldb := col, j1-j0
+			if pw {
+				b, ldb = xg[j0:], ohw
+			} else {
+				convIm2colRange(p, cg, xg, col, j0, j1)
+			}
+			convGemm(false, false, ocg, j1-j0, k, w[gi*ocg*k:(gi+1)*ocg*k], k, b, ldb, 0, yg[j0:], ohw)
+			var bg []T
 			if bias != nil {
-				fillRows(yg, bias[gi*ocg:(gi+1)*ocg], ohw)
-				beta = 1
+				bg = bias[gi*ocg : (gi+1)*ocg]
 			}
-			col := xg
-			if !pw {
-				Im2col(p, cg, xg, ws)
-				col = ws
-			}
-			convGemm(false, false, ocg, ohw, k, w[gi*ocg*k:(gi+1)*ocg*k], k, col, ohw, beta, yg, ohw)
+			convOutPass(yg[j0:], ocg, j1-j0, ohw, bg, p.Act.Kind != ActNone, T(lo), T(hi))
 		}
+	})
+}
+
+// convColBudget is the number of elements of one im2col column block:
+// 512 KiB of float32, half of Zen 5's L2.
+const convColBudget = 1 << 18
+
+// convPlan splits the OutH*OutW output pixels of a GEMM convolution with
+// inner dimension k into nch blocks of nb pixels (the last may be short):
+// at most convColBudget/k pixels (but at least 256, below which the GEMM
+// loses its efficiency) a block, and, when the images and groups alone do
+// not give every thread work, enough blocks that they do.
+func convPlan(p ConvParams, k, nt int) (nb, nch int) {
+	ohw := p.OutH * p.OutW
+	nb = min(ohw, max(256, convColBudget/max(k, 1)))
+	nch = (ohw + nb - 1) / nb
+	if base := p.N * p.Groups; nt > 1 && base*nch < 4*nt && base%nt != 0 {
+		// Few units: make their number a multiple of nt, with blocks of
+		// at least 64 pixels.
+		for c := nch; c <= 4*nt && c <= (ohw+63)/64; c++ {
+			if base*c%nt == 0 {
+				nch = c
+				break
+			}
+		}
+	}
+	nb = (ohw + nch - 1) / nch
+	if nb > 32 {
+		nb = (nb + 31) &^ 31 // whole GEMM panels
+	}
+	nch = (ohw + nb - 1) / nb
+	return nb, nch
+}
+
+// convSlots hands out im2col buffers to the goroutines of one convolution:
+// at most n at a time, carved from the caller's workspace where it is big
+// enough and allocated otherwise.
+type convSlots[T Float] struct {
+	free chan []T
+	size int
+}
+
+func convNewSlots[T Float](ws []T, size, n int, none bool) *convSlots[T] {
+	if none {
+		return nil
+	}
+	s := &convSlots[T]{free: make(chan []T, n), size: size}
+	for range n {
+		var b []T
+		if len(ws) >= size {
+			b, ws = ws[:size:size], ws[size:]
+		}
+		s.free <- b
+	}
+	return s
+}
+
+func (s *convSlots[T]) get() []T {
+	if s == nil {
+		return nil
+	}
+	b := <-s.free
+	if b == nil {
+		b = make([]T, s.size)
+	}
+	return b
+}
+
+func (s *convSlots[T]) put(b []T) {
+	if s != nil {
+		s.free <- b
+	}
+}
+
+// convOutPass adds bias[r] (when bias is not nil) to the n elements of
+// each of the rows rows of y (row stride ldy) and clamps them to [lo, hi]
+// when clamp is set: the output pass of the GEMM convolutions.
+func convOutPass[T Float](y []T, rows, n, ldy int, bias []T, clamp bool, lo, hi T) {
+	if bias == nil && !clamp {
+		return
+	}
+	if y32, ok := any(y).([]float32); ok {
+		b32, _ := any(bias).([]float32)
+		if b32 == nil {
+			b32 = make([]float32, rows)
+		}
+		convBiasActRows(y32, n, ldy, b32, float32(lo), float32(hi))
+		return
+	}
+	for r := range rows {
+		var b T
+		if bias != nil {
+			b = bias[r]
+		}
+		convBiasActGo(y[r*ldy:r*ldy+n], b, lo, hi)
+	}
+}
+
+// convBiasActGo sets y[i] = clamp(y[i] + b, lo, hi), leaving NaNs.
+func convBiasActGo[T Float](y []T, b, lo, hi T) {
+	for i, v := range y {
+		v += b
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		y[i] = v
 	}
 }
 
@@ -373,24 +593,13 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 	}
 }
 
-// convParallel runs f over [0, n) split into contiguous chunks, one per
-// worker up to GOMAXPROCS, when the work (n items of about cost
-// multiply-adds each) is large enough to pay for the goroutines.
-func convParallel(n, cost int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 || n*cost < 1<<16 {
+// convParallelFor runs f over [0, n) split over the worker pool
+// (ParallelFor) when the work, n items of about cost multiply-adds each,
+// is large enough to pay for waking the workers; else on the caller.
+func convParallelFor(n, cost int, f func(lo, hi int)) {
+	if n*cost < 1<<15 {
 		f(0, n)
 		return
 	}
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	ParallelFor(n, f)
 }

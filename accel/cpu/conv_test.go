@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -274,14 +276,57 @@ func convBenchShape(name string, n, c, oc, hw, k, stride, pad, groups int) convB
 }
 
 // convBenchShapes are representative layers: the second conv of PyTorch's
-// examples/mnist network (batch 16), MobileNet's stem, a MobileNet
-// depthwise 3x3 layer at stride 1 and 2, and a pointwise 1x1 layer.
+// examples/mnist network (batch 16), MobileNet's stem (batch 1 and 8), a
+// pointwise 1x1 layer and MobileNetV2's depthwise 3x3 layers (stride 1
+// and 2). testdata/torch_conv_bench.py measures PyTorch on the same shapes.
 var convBenchShapes = []convBench{
 	convBenchShape("3x3_32to64_26x26_b16", 16, 32, 64, 26, 3, 1, 0, 1),
 	convBenchShape("3x3s2_3to32_224x224_b1", 1, 3, 32, 224, 3, 2, 1, 1),
-	convBenchShape("dw3x3_32_112x112_b1", 1, 32, 32, 112, 3, 1, 1, 32),
-	convBenchShape("dw3x3s2_96_112x112_b1", 1, 96, 96, 112, 3, 2, 1, 96),
 	convBenchShape("1x1_32to64_112x112_b1", 1, 32, 64, 112, 1, 1, 0, 1),
+	convBenchShape("3x3s2_3to32_224x224_b8", 8, 3, 32, 224, 3, 2, 1, 1),
+	convBenchShape("dw3x3s1_32_112x112_b1", 1, 32, 32, 112, 3, 1, 1, 32),
+	convBenchShape("dw3x3s2_96_112x112_b1", 1, 96, 96, 112, 3, 2, 1, 96),
+	convBenchShape("dw3x3s1_144_56x56_b1", 1, 144, 144, 56, 3, 1, 1, 144),
+	convBenchShape("dw3x3s2_144_56x56_b1", 1, 144, 144, 56, 3, 2, 1, 144),
+	convBenchShape("dw3x3s1_192_28x28_b1", 1, 192, 192, 28, 3, 1, 1, 192),
+	convBenchShape("dw3x3s2_192_28x28_b1", 1, 192, 192, 28, 3, 2, 1, 192),
+	convBenchShape("dw3x3s1_384_14x14_b1", 1, 384, 384, 14, 3, 1, 1, 384),
+	convBenchShape("dw3x3s1_576_14x14_b1", 1, 576, 576, 14, 3, 1, 1, 576),
+	convBenchShape("dw3x3s2_576_14x14_b1", 1, 576, 576, 14, 3, 2, 1, 576),
+	convBenchShape("dw3x3s1_960_7x7_b1", 1, 960, 960, 7, 3, 1, 1, 960),
+}
+
+// convBenchEach runs f for every shape whose name contains the
+// CONV_BENCH_SHAPE environment variable (all when unset), with 1 and 2
+// threads and, when CONV_BENCH_KERNELS is set, every kernel set
+// (SetKernel); else only the default one.
+func convBenchEach(b *testing.B, f func(b *testing.B, s convBench)) {
+	kernels := []string{""}
+	if os.Getenv("CONV_BENCH_KERNELS") != "" {
+		kernels = Kernels()
+	}
+	defer SetKernel("")
+	defer SetNumThreads(SetNumThreads(0))
+	for _, s := range convBenchShapes {
+		if !strings.Contains(s.name, os.Getenv("CONV_BENCH_SHAPE")) {
+			continue
+		}
+		for _, k := range kernels {
+			for _, nt := range []int{1, 2} {
+				name := fmt.Sprintf("%s/t%d", s.name, nt)
+				if k != "" {
+					name = fmt.Sprintf("%s/%s/t%d", s.name, k, nt)
+				}
+				b.Run(name, func(b *testing.B) {
+					if err := SetKernel(k); err != nil {
+						b.Fatal(err)
+					}
+					SetNumThreads(nt)
+					f(b, s)
+				})
+			}
+		}
+	}
 }
 
 func (b convBench) flops() float64 {
@@ -292,36 +337,32 @@ func (b convBench) flops() float64 {
 // BenchmarkConv2d measures the float32 forward convolution (with bias) in
 // GFLOP/s, counting 2 flops per multiply-add of the direct definition.
 func BenchmarkConv2d(b *testing.B) {
-	for _, s := range convBenchShapes {
-		b.Run(s.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 1))
-			nx, nw, ny := convSizes(s.p)
-			x, w, bias := convRandSlice[float32](r, nx), convRandSlice[float32](r, nw), convRandSlice[float32](r, s.p.OC)
-			y, ws := make([]float32, ny), make([]float32, s.p.WorkspaceSize())
-			b.ResetTimer()
-			for b.Loop() {
-				Conv2d(s.p, x, w, bias, y, ws)
-			}
-			b.ReportMetric(s.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-	}
+	convBenchEach(b, func(b *testing.B, s convBench) {
+		r := rand.New(rand.NewPCG(1, 1))
+		nx, nw, ny := convSizes(s.p)
+		x, w, bias := convRandSlice[float32](r, nx), convRandSlice[float32](r, nw), convRandSlice[float32](r, s.p.OC)
+		y, ws := make([]float32, ny), make([]float32, s.p.WorkspaceSize())
+		b.ResetTimer()
+		for b.Loop() {
+			Conv2d(s.p, x, w, bias, y, ws)
+		}
+		b.ReportMetric(s.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
 }
 
 // BenchmarkConv2dBackward measures the float32 input and weight gradients
 // together (twice the forward's flops).
 func BenchmarkConv2dBackward(b *testing.B) {
-	for _, s := range convBenchShapes {
-		b.Run(s.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 1))
-			nx, nw, ny := convSizes(s.p)
-			x, w, dy := convRandSlice[float32](r, nx), convRandSlice[float32](r, nw), convRandSlice[float32](r, ny)
-			dx, dw, ws := make([]float32, nx), make([]float32, nw), make([]float32, s.p.WorkspaceSize())
-			b.ResetTimer()
-			for b.Loop() {
-				Conv2dBackwardData(s.p, dy, w, nil, dx, ws)
-				Conv2dBackwardWeight(s.p, x, dy, dw, ws)
-			}
-			b.ReportMetric(2*s.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-	}
+	convBenchEach(b, func(b *testing.B, s convBench) {
+		r := rand.New(rand.NewPCG(1, 1))
+		nx, nw, ny := convSizes(s.p)
+		x, w, dy := convRandSlice[float32](r, nx), convRandSlice[float32](r, nw), convRandSlice[float32](r, ny)
+		dx, dw, ws := make([]float32, nx), make([]float32, nw), make([]float32, s.p.WorkspaceSize())
+		b.ResetTimer()
+		for b.Loop() {
+			Conv2dBackwardData(s.p, dy, w, nil, dx, ws)
+			Conv2dBackwardWeight(s.p, x, dy, dw, ws)
+		}
+		b.ReportMetric(2*s.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
 }

@@ -396,7 +396,13 @@ func paramAddr(name string) Mem {
 }
 
 func main() {
+	flag.Parse()
 	ConstraintExpr("!purego")
+	if *mode == "dw" {
+		genDW()
+		Generate()
+		return
+	}
 	var tables []edgeTable
 	for _, k := range []kernel{
 		{name: "sgemmKernAVX512", avx512: true, mr: 14, nv: 2, unroll: 4},
@@ -440,6 +446,10 @@ var (
 	neonOut   = flag.String("neon", "", "write the arm64 kernels to this file")
 	neonStubs = flag.String("neonstubs", "", "write the Go declarations of the arm64 kernels to this file")
 )
+
+// mode picks the kernels to write: "gemm" (the default) or "dw", the
+// depthwise convolution kernels of dwconv.go, which go to their own files.
+var mode = flag.String("mode", "gemm", `kernels to generate: "gemm" or "dw"`)
 
 var tableOut = flag.String("table", "", "write the Go tables of edge kernels to this file")
 
