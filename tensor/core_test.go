@@ -116,3 +116,32 @@ func TestViewsShareStorage(t *testing.T) {
 		t.Errorf("write through a view: %v", x.ToFloat32s())
 	}
 }
+
+func TestInPlaceAliasing(t *testing.T) {
+	// A source that overlaps the destination is read before it is written.
+	x := tensor.FromSlice([]float32{1, 2, 3, 4}, 2, 2)
+	x.Copy_(x.T())
+	if got := x.ToFloat32s(); !slicesEqual(got, []float32{1, 3, 2, 4}) {
+		t.Fatalf("x.Copy_(x.T()) = %v, want [1 3 2 4]", got)
+	}
+	// Writing into an expanded view would write one element several times.
+	e := tensor.Zeros(3).Unsqueeze(0).Expand(2, 3)
+	mustPanic(t, "add_: unsupported operation: more than one element", func() { e.Add_(tensor.Ones(2, 3)) })
+	mustPanic(t, "fill_: unsupported operation", func() { e.Fill_(1) })
+	// Empty views are contiguous, as in PyTorch.
+	if z := tensor.Zeros(4, 3).Slice(0, 2, 2, 1).T(); !z.IsContiguous() {
+		t.Fatal("empty view not contiguous")
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

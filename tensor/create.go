@@ -193,8 +193,18 @@ func Eye(n int, m ...int) *Tensor {
 // checkInPlace panics when an in-place op would modify a tensor that
 // autograd tracks, which Ember does not support (PyTorch allows some such
 // cases through version counters).
+//
+// It also refuses to write into a tensor where several elements share one
+// memory location (an expanded view), as PyTorch does, and counts the write
+// in the storage's version so Backward can detect stale saved values.
 func checkInPlace(op string, t *Tensor) {
 	if t.requiresGrad && GradEnabled() {
 		panicf(op, "in-place operation on a tensor of shape %v that requires grad; use NoGrad or an out-of-place op", t.shape)
 	}
+	for i, st := range t.strides {
+		if st == 0 && t.shape[i] > 1 && t.Numel() > 0 {
+			panicf(op, "unsupported operation: more than one element of the written-to tensor (shape %v, strides %v) refers to a single memory location; clone it first", t.shape, t.strides)
+		}
+	}
+	t.st.version++
 }

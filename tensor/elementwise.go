@@ -259,6 +259,11 @@ func (t *Tensor) Div_(u *Tensor) *Tensor { return t.inPlace("div_", divFns, u) }
 // in place and returns t.
 func (t *Tensor) Copy_(u *Tensor) *Tensor {
 	checkInPlace("copy_", t)
+	if u.st == t.st {
+		// The source may overlap the destination (x.Copy_(x.T())): read it
+		// from a copy so every element gets the source's old value.
+		u = u.Detach().Clone()
+	}
 	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
 		panicf("copy_", "source of shape %v cannot be broadcast to %v", u.shape, t.shape)
 	}

@@ -14,6 +14,10 @@ type node struct {
 	inputs   []*Tensor
 	backward func(g *Tensor) []*Tensor
 	freed    bool
+	// versions holds the storage versions of the inputs and, last, of the
+	// output when the op ran; Backward refuses to use them if an in-place
+	// write changed one since.
+	versions []uint64
 }
 
 // gradDisabled counts active NoGrad scopes. Grad mode is process-wide (Go has
@@ -61,8 +65,18 @@ func record(op string, out *Tensor, inputs []*Tensor, backward func(g *Tensor) [
 	if !need {
 		return out
 	}
+	if !out.dtype.IsFloat() {
+		return out
+	}
+	versions := make([]uint64, len(inputs)+1)
+	for i, in := range inputs {
+		if in != nil {
+			versions[i] = in.st.version
+		}
+	}
+	versions[len(inputs)] = out.st.version
 	out.requiresGrad = true
-	out.gradFn = &node{op: op, inputs: inputs, backward: backward}
+	out.gradFn = &node{op: op, inputs: inputs, backward: backward, versions: versions}
 	return out
 }
 
@@ -167,10 +181,15 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 	if len(grads) != len(roots) {
 		panicf("backward", "%d gradients for %d outputs", len(grads), len(roots))
 	}
-	// Like PyTorch's engine, run the backward functions with grad mode set
-	// to createGraph, so CreateGraph records even inside a NoGrad scope.
-	restore := SetGradEnabled(createGraph)
-	defer restore()
+	// The engine leaves the process-wide grad mode alone (other goroutines
+	// may be recording their own graphs); without CreateGraph, what the
+	// backward functions record is simply dropped by detaching their
+	// results. Only CreateGraph inside a NoGrad scope turns recording on for
+	// the pass, as PyTorch's engine does.
+	if createGraph && !GradEnabled() {
+		restore := SetGradEnabled(true)
+		defer restore()
+	}
 	want := map[*Tensor]int{}
 	for i, in := range inputs {
 		want[in] = i
@@ -204,6 +223,9 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 				g = r
 			}
 		}
+		if !createGraph {
+			g = g.Detach()
+		}
 		if i, ok := want[t]; ok {
 			results[i] = g
 		}
@@ -220,6 +242,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		if n.freed {
 			panicf("backward", "trying to backward through the graph a second time (op %s); set RetainGraph on the first call", n.op)
 		}
+		n.checkVersions(t)
 		gs := n.backward(g)
 		if !retainGraph {
 			n.freed = true
@@ -235,6 +258,9 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			}
 			if gi.dtype != in.dtype {
 				gi = gi.To(in.dtype)
+			}
+			if !createGraph {
+				gi = gi.Detach()
 			}
 			accumulate(acc, in, gi)
 		}
@@ -310,6 +336,22 @@ func topoOrder(roots []*Tensor) []*Tensor {
 	}
 	slices.Reverse(post)
 	return post
+}
+
+// checkVersions panics when an input or the output out of n was written in
+// place after n was recorded: its gradient would silently use the new
+// values. (PyTorch checks only the tensors an op saves; Ember checks every
+// input, which is stricter for ops such as add that save none.)
+func (n *node) checkVersions(out *Tensor) {
+	for i, in := range n.inputs {
+		if in != nil && in.st.version != n.versions[i] {
+			panicf("backward", "input %d (shape %v) of %s was modified by an in-place operation after %s used it (version %d, expected %d); clone it before modifying it, or modify it after Backward",
+				i, in.shape, n.op, n.op, in.st.version, n.versions[i])
+		}
+	}
+	if v := n.versions[len(n.inputs)]; out.st.version != v {
+		panicf("backward", "the output (shape %v) of %s was modified by an in-place operation (version %d, expected %d)", out.shape, n.op, out.st.version, v)
+	}
 }
 
 // String for debugging a node.

@@ -10,6 +10,10 @@ import (
 // []float16.Float16.
 type storage struct {
 	data any
+	// version counts in-place writes through the tensor API, so the
+	// autograd engine can tell when a tensor a recorded op used has been
+	// changed before Backward (PyTorch's version counter).
+	version uint64
 }
 
 func newStorage(dt DType, n int) *storage {

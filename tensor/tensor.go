@@ -69,6 +69,9 @@ func (t *Tensor) Numel() int { return cpu.Numel(t.shape) }
 // IsContiguous reports whether the elements are laid out in row-major order
 // without gaps, as PyTorch's is_contiguous.
 func (t *Tensor) IsContiguous() bool {
+	if t.Numel() == 0 {
+		return true
+	}
 	s := 1
 	for i := len(t.shape) - 1; i >= 0; i-- {
 		if t.shape[i] != 1 && t.strides[i] != s {
@@ -174,7 +177,9 @@ func (t *Tensor) At(idx ...int) float64 {
 // Set writes v (converted to the dtype) at the given index. It is an
 // in-place write to the storage, not recorded by autograd.
 func (t *Tensor) Set(v float64, idx ...int) {
-	setF64(t.st.data, t.index("set", idx), v)
+	i := t.index("set", idx)
+	t.st.version++
+	setF64(t.st.data, i, v)
 }
 
 func (t *Tensor) index(op string, idx []int) int {
