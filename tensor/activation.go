@@ -116,7 +116,7 @@ const (
 // approximation 0.5*t*(1+tanh(sqrt(2/π)*(t+0.044715*t³)))).
 func (t *Tensor) GELU(approximate string) *Tensor {
 	switch approximate {
-	case "none":
+	case "none", "":
 		fs := ewFloatOnly(cpu.GELU)
 		return ewUnary("gelu", fs, t, func(g, out *Tensor) *Tensor {
 			return ewBackward("gelu", g, t,

@@ -145,3 +145,26 @@ func slicesEqual(a, b []float32) bool {
 	}
 	return true
 }
+
+func TestReviewFixes(t *testing.T) {
+	// Dropout on float64 scales by the float64 1/(1-p).
+	y := tensor.Dropout(tensor.Ones(64).Double(), 0.1, true, tensor.NewGenerator(1))
+	for _, v := range y.ToFloat64s() {
+		if v != 0 && v != 1/(1-0.1) {
+			t.Fatalf("dropout kept value %v, want %v", v, 1/(1-0.1))
+		}
+	}
+	w := tensor.FromSlice([]float32{1, 2}).SetRequiresGrad(true)
+	mustPanic(t, "set: in-place operation on a tensor of shape [2] that requires grad", func() { w.Set(5, 0) })
+	x := tensor.FromSlice([]float32{-1, 0.5})
+	if !tensor.Equal(x.GELU(""), x.GELU("none")) {
+		t.Fatal(`GELU("") differs from GELU("none")`)
+	}
+	mustPanic(t, "normal: expects std >= 0.0", func() { tensor.NewGenerator(1).Normal(0, -1, 3) })
+	mustPanic(t, "fill_", func() { tensor.Empty(tensor.Uint8, 2).Fill_(256) })
+	mustPanic(t, "transpose: dimension 5 out of range", func() { tensor.Scalar(1).Transpose(0, 5) })
+	mustPanic(t, "squeeze: dimension 5 out of range", func() { tensor.Scalar(1).Squeeze(5) })
+	if s := tensor.Scalar(1).Transpose(0, -1); s.Dim() != 0 {
+		t.Fatal("transpose of a 0-d tensor changed it")
+	}
+}

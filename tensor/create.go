@@ -28,13 +28,13 @@ func Scalar(v float64) *Tensor { return Full(v) }
 func Empty(dt DType, shape ...int) *Tensor { return newTensor(dt, shape) }
 
 // Zeros returns a tensor of zeros of the default dtype.
-func Zeros(shape ...int) *Tensor { return newTensor(defaultDType, shape) }
+func Zeros(shape ...int) *Tensor { return newTensor(DefaultDType(), shape) }
 
 // Ones returns a tensor of ones of the default dtype.
 func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
 // Full returns a tensor of the default dtype filled with v.
-func Full(v float64, shape ...int) *Tensor { return newTensor(defaultDType, shape).Fill_(v) }
+func Full(v float64, shape ...int) *Tensor { return newTensor(DefaultDType(), shape).Fill_(v) }
 
 // ZerosLike returns zeros with the shape and dtype of t.
 func ZerosLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape) }
@@ -47,6 +47,7 @@ func FullLike(t *Tensor, v float64) *Tensor { return newTensor(t.dtype, t.shape)
 
 // Fill_ sets every element of t to v in place and returns t.
 func (t *Tensor) Fill_(v float64) *Tensor {
+	ewCheckFits("fill_", t.dtype, v)
 	checkInPlace("fill_", t)
 	src := newTensor(t.dtype, nil)
 	setF64(src.st.data, 0, v)
@@ -80,7 +81,7 @@ func Arange(start, end, step float64) *Tensor {
 		panicf("arange", "invalid size %v for start %v, end %v and step %v", nf, start, end, step)
 	}
 	n := int(nf)
-	t := newTensor(defaultDType, []int{n})
+	t := newTensor(DefaultDType(), []int{n})
 	for i := range n {
 		setF64(t.st.data, i, math.FMA(float64(i), step, start))
 	}
@@ -119,7 +120,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 	if steps < 0 {
 		panicf("linspace", "number of steps must be non-negative, got %d", steps)
 	}
-	t := newTensor(defaultDType, []int{steps})
+	t := newTensor(DefaultDType(), []int{steps})
 	switch d := t.st.data.(type) {
 	case []float32:
 		linspaceFill(d, float32(start), float32(end), fma32)
@@ -183,7 +184,7 @@ func Eye(n int, m ...int) *Tensor {
 	if len(m) > 0 {
 		cols = m[0]
 	}
-	t := newTensor(defaultDType, []int{n, cols})
+	t := newTensor(DefaultDType(), []int{n, cols})
 	for i := range min(n, cols) {
 		setF64(t.st.data, i*cols+i, 1)
 	}

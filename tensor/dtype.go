@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/x448/float16"
 )
@@ -64,8 +65,9 @@ func (d DType) IsFloat() bool { return d == Float32 || d == Float64 || d == Floa
 // IsInt reports whether d is an integer type (bool excluded).
 func (d DType) IsInt() bool { return d == Int64 || d == Int32 || d == Int8 || d == Uint8 }
 
-// defaultDType is the dtype of tensors created from Go float values.
-var defaultDType = Float32
+// defaultDTypeVal holds the dtype of tensors created from Go float values
+// (Float32 unless SetDefaultDType changed it).
+var defaultDTypeVal atomic.Int32
 
 // SetDefaultDType sets the dtype that creation functions use for floating
 // point values when none is given (Float32 unless changed), like
@@ -75,11 +77,11 @@ func SetDefaultDType(d DType) {
 	if d != Float32 && d != Float64 {
 		panic(fmt.Sprintf("set_default_dtype: %v is not float32 or float64", d))
 	}
-	defaultDType = d
+	defaultDTypeVal.Store(int32(d))
 }
 
 // DefaultDType returns the default floating-point dtype.
-func DefaultDType() DType { return defaultDType }
+func DefaultDType() DType { return DType(defaultDTypeVal.Load()) }
 
 // rank orders dtypes for promotion within and across categories.
 func rank(d DType) int {

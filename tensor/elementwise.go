@@ -29,7 +29,7 @@ func numBin(f32 func(a, b float32) float32, f64 func(a, b float64) float64, i64 
 func computeType(dt DType, floatResult bool) (compute, result DType) {
 	result = dt
 	if floatResult && !dt.IsFloat() {
-		result = defaultDType
+		result = DefaultDType()
 	}
 	compute = result
 	switch compute {

@@ -47,12 +47,12 @@ func (t *Tensor) String() string {
 		if len(t.shape) != 1 {
 			suffixes = append(suffixes, "size="+miscShapeTuple(t.shape))
 		}
-		if t.dtype != defaultDType {
+		if t.dtype != DefaultDType() {
 			suffixes = append(suffixes, "dtype=torch."+t.dtype.String())
 		}
 		body = "[]"
 	} else {
-		if t.dtype != defaultDType && t.dtype != Int64 && t.dtype != Bool {
+		if t.dtype != DefaultDType() && t.dtype != Int64 && t.dtype != Bool {
 			suffixes = append(suffixes, "dtype=torch."+t.dtype.String())
 		}
 		body = miscTensorStr(t, indent)

@@ -21,7 +21,7 @@ func scalarFor(t *Tensor, s float64) *Tensor {
 	dt := t.dtype
 	switch {
 	case !ewIsIntegral(s) && !dt.IsFloat():
-		dt = defaultDType
+		dt = DefaultDType()
 	case dt == Bool:
 		dt = Int64
 	}

@@ -48,7 +48,7 @@ func nnfDropout(op string, x *Tensor, p float64, training bool, gen *Generator, 
 	if p == 1 {
 		mask = newTensor(x.dtype, maskShape)
 	} else {
-		mask = castTo(gen.Bernoulli(1-p, maskShape...).MulScalar(1/(1-p)), x.dtype)
+		mask = castTo(gen.Bernoulli(1-p, maskShape...), x.dtype).MulScalar(1 / (1 - p))
 	}
 	out := binary(op, mulFns, x, mask)
 	return record(op, out, []*Tensor{x}, func(g *Tensor) []*Tensor { return []*Tensor{g.Mul(mask)} })

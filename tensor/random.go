@@ -58,7 +58,7 @@ func DefaultGenerator() *Generator { return defaultGen }
 func ManualSeed(seed uint64) { defaultGen.Seed(seed) }
 
 // Rand returns default-dtype values uniform in [0, 1).
-func (g *Generator) Rand(shape ...int) *Tensor { return g.randOf(defaultDType, shape) }
+func (g *Generator) Rand(shape ...int) *Tensor { return g.randOf(DefaultDType(), shape) }
 
 // randOf returns values uniform in [0, 1) of dtype dt, drawn with the
 // dtype's precision (24 random bits for float32, 11 for float16, 53 for
@@ -86,7 +86,7 @@ func (g *Generator) randOf(dt DType, shape []int) *Tensor {
 
 // Randn returns default-dtype values from the standard normal distribution.
 func (g *Generator) Randn(shape ...int) *Tensor {
-	t := newTensor(defaultDType, shape)
+	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range t.Numel() {
@@ -97,7 +97,7 @@ func (g *Generator) Randn(shape ...int) *Tensor {
 
 // Uniform returns default-dtype values uniform in [lo, hi).
 func (g *Generator) Uniform(lo, hi float64, shape ...int) *Tensor {
-	t := newTensor(defaultDType, shape)
+	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range t.Numel() {
@@ -108,7 +108,10 @@ func (g *Generator) Uniform(lo, hi float64, shape ...int) *Tensor {
 
 // Normal returns default-dtype values from N(mean, std²).
 func (g *Generator) Normal(mean, std float64, shape ...int) *Tensor {
-	t := newTensor(defaultDType, shape)
+	if !(std >= 0) {
+		panicf("normal", "expects std >= 0.0, but found std %v", std)
+	}
+	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range t.Numel() {
@@ -158,7 +161,7 @@ func (g *Generator) Bernoulli(p float64, shape ...int) *Tensor {
 	if p < 0 || p > 1 || math.IsNaN(p) {
 		panicf("bernoulli", "probability %v is not in [0, 1]", p)
 	}
-	t := newTensor(defaultDType, shape)
+	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range t.Numel() {
@@ -192,5 +195,5 @@ func floatOr(dt DType) DType {
 	if dt.IsFloat() {
 		return dt
 	}
-	return defaultDType
+	return DefaultDType()
 }

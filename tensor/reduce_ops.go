@@ -59,7 +59,7 @@ func redFloatCompute(op string, dt DType, promote bool) (compute, result DType) 
 		if !promote {
 			panicf(op, "input dtype must be floating point, got %v; convert it first (e.g. Float())", dt)
 		}
-		dt = defaultDType
+		dt = DefaultDType()
 	}
 	compute = dt
 	if compute == Float16 {

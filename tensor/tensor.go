@@ -178,7 +178,7 @@ func (t *Tensor) At(idx ...int) float64 {
 // in-place write to the storage, not recorded by autograd.
 func (t *Tensor) Set(v float64, idx ...int) {
 	i := t.index("set", idx)
-	t.st.version++
+	checkInPlace("set", t)
 	setF64(t.st.data, i, v)
 }
 

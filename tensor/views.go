@@ -155,6 +155,8 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 	n := len(t.shape)
 	if n == 0 {
+		normDim("transpose", d0, 1)
+		normDim("transpose", d1, 1)
 		return t
 	}
 	d0, d1 = normDim("transpose", d0, n), normDim("transpose", d1, n)
@@ -305,6 +307,7 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 	}
 	for _, d := range dims {
 		if len(t.shape) == 0 {
+			normDim("squeeze", d, 1)
 			continue
 		}
 		d = normDim("squeeze", d, len(t.shape))
