@@ -1,0 +1,142 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/emberml/ember/accel/cpu"
+)
+
+// This file wires the elementwise framework to the contiguous float32 Vec
+// kernels of accel/cpu. The float32 fast paths give exactly the results of
+// the scalar kernels for the IEEE operations (+, -, *, /, sqrt, abs, neg,
+// min/max, the gradient masks); the transcendental Vec kernels (exp, log,
+// tanh, sigmoid, SiLU, GELU) are within 1 ulp of the correctly rounded
+// result, as the float64 functions rounded to float32 are.
+
+func init() {
+	addFns.vecOp = cpu.BinAdd
+	subFns.vecOp = cpu.BinSub
+	mulFns.vecOp = cpu.BinMul
+	divFns.vecOp = cpu.BinDiv
+
+	negFns.vec = func(dst, src []float32) { cpu.VecScale(dst, src, -1) }
+	ewExpFns.vec = cpu.VecExp
+	ewLogFns.vec = cpu.VecLog
+	ewSqrtFns.vec = cpu.VecSqrt
+	ewTanhFns.vec = cpu.VecTanh
+	ewSigmoidFns.vec = cpu.VecSigmoid
+	ewAbsFns.vec = cpu.VecAbs
+	ewReluFns.vec = cpu.VecReLU
+	redExpFns.vec = cpu.VecExp
+	redAbsFns.vec = cpu.VecAbs
+}
+
+// perfUnaryF32 applies the contiguous kernel vec to the float32 tensor x
+// and returns the result, a new contiguous tensor.
+func perfUnaryF32(vec func(dst, src []float32), x *Tensor) *Tensor {
+	out := newTensor(Float32, x.shape)
+	od := out.st.data.([]float32)
+	if x.IsContiguous() {
+		vec(od, x.st.data.([]float32)[x.offset:x.offset+len(od)])
+		return out
+	}
+	copyStrided(out, x)
+	vec(od, od)
+	return out
+}
+
+// perfInPlace computes t op= u directly into t when both are float32, t is
+// contiguous (so no element of t is written twice) and u does not overlap
+// t other than as the very same view. It reports whether it did; otherwise
+// the caller computes out of place and copies.
+func perfInPlace(fs *binFuncs, t, u *Tensor) bool {
+	if fs.vecOp == 0 || t.dtype != Float32 || u.dtype != Float32 || !t.IsContiguous() {
+		return false
+	}
+	uv := broadcastView(u, t.shape)
+	if u.st == t.st && !perfSameView(t.shape, t.view(), uv) {
+		return false
+	}
+	td := t.st.data.([]float32)
+	cpu.BinaryF32(fs.vecOp, t.shape, td, t.view(), td, t.view(), u.st.data.([]float32), uv)
+	return true
+}
+
+// perfSameView reports whether a and b address the same elements in the
+// same order over shape.
+func perfSameView(shape []int, a, b cpu.View) bool {
+	if a.Offset != b.Offset {
+		return false
+	}
+	for i, d := range shape {
+		if d != 1 && a.Strides[i] != b.Strides[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// AddScaled_ adds alpha*u to t in place (u broadcasts to t's shape) and
+// returns t, as PyTorch's t.add_(u, alpha=alpha): for float32 each element
+// is rounded once (a fused multiply-add with alpha rounded to float32), as
+// PyTorch's CPU kernel computes it; float64 likewise in float64, and
+// float16 in float32. It is the update step of SGD and of the other
+// optimizers. Like Add_, it is not recorded by autograd and panics on a
+// tensor that requires grad while grad mode is on. t must be floating
+// point.
+func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
+	const op = "add_scaled_"
+	checkInPlace(op, t)
+	if !t.dtype.IsFloat() {
+		panicf(op, "expected a floating-point tensor, got %v", t.dtype)
+	}
+	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
+		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
+	}
+	switch {
+	case t.dtype == Float32 && t.IsContiguous() && (u.st != t.st || perfSameView(t.shape, t.view(), broadcastView(u, t.shape))):
+		uc := castTo(u, Float32)
+		td := t.st.data.([]float32)
+		cpu.AxpyF32(t.shape, float32(alpha), uc.st.data.([]float32), broadcastView(uc, t.shape), td, t.view())
+	case t.dtype == Float64:
+		uc := castTo(u, Float64)
+		if uc.st == t.st {
+			uc = uc.Detach().Clone().Detach()
+		}
+		td := t.st.data.([]float64)
+		cpu.Map2(t.shape, td, t.view(), td, t.view(), uc.st.data.([]float64), broadcastView(uc, t.shape),
+			func(y, x float64) float64 { return math.FMA(alpha, x, y) })
+	default:
+		// float16, non-contiguous or overlapping float32: compute in a
+		// contiguous float32 copy and copy back.
+		tc := castTo(t, Float32)
+		if tc.st == t.st {
+			tc = t.Detach().Clone().Detach()
+		}
+		uc := castTo(u, Float32)
+		if uc.st == t.st {
+			uc = u.Detach().Clone().Detach()
+		}
+		cpu.AxpyF32(t.shape, float32(alpha), uc.st.data.([]float32), broadcastView(uc, t.shape), tc.st.data.([]float32), tc.view())
+		t.Copy_(tc)
+	}
+	return t
+}
+
+// perfGradF32 returns the float32 gradient kernel k applied to g and v
+// (same shape), or nil when they are not both float32 and contiguous; then
+// the caller takes its general path.
+func perfGradF32(g, v *Tensor, k func(dst, g, v []float32)) *Tensor {
+	if g.dtype != Float32 || v.dtype != Float32 || !equalInts(g.shape, v.shape) || !g.IsContiguous() || !v.IsContiguous() {
+		return nil
+	}
+	out := newTensor(Float32, g.shape)
+	n := len(out.st.data.([]float32))
+	k(out.st.data.([]float32), g.st.data.([]float32)[g.offset:g.offset+n], v.st.data.([]float32)[v.offset:v.offset+n])
+	return out
+}
+
+// perfF32Exact reports whether v is exactly a float32 value, so comparing
+// a float32 element with float32(v) gives what comparing it in float64
+// with v gives.
+func perfF32Exact(v float64) bool { return float64(float32(v)) == v || math.IsNaN(v) }
