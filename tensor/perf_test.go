@@ -352,3 +352,40 @@ func perfFMA32(a, x, y float32) float32 {
 	f, _ := s.Float32()
 	return f
 }
+
+// TestPerfSumDimsFloat32 compares the copy-free float32 sum with the
+// general path (taken for a non-contiguous input), shapes, values and
+// gradient.
+func TestPerfSumDimsFloat32(t *testing.T) {
+	x := tensor.FromSlice(perfVals(60, 2*3*4*5), 2, 3, 4, 5)
+	for i, v := range x.ToFloat32s() {
+		if v != v || math.IsInf(float64(v), 0) || math.Abs(float64(v)) > 1e30 {
+			x.Set(float64(i%7)-3, i/60, i/20%3, i/5%4, i%5)
+		}
+	}
+	xn := x.T().Clone().T() // the same values, not contiguous
+	for _, dims := range [][]int{nil, {0}, {1}, {3}, {0, 2, 3}, {-1, 0}, {1, 2}} {
+		for _, keep := range []bool{false, true} {
+			got := x.SumDims(dims, keep)
+			want := xn.SumDims(dims, keep)
+			if !slices.Equal(got.Shape(), want.Shape()) {
+				t.Fatalf("dims %v keep %v: shape %v, want %v", dims, keep, got.Shape(), want.Shape())
+			}
+			g, w := got.ToFloat64s(), want.ToFloat64s()
+			for i := range w {
+				if math.Abs(g[i]-w[i]) > 1e-6*(1+math.Abs(w[i])) {
+					t.Fatalf("dims %v keep %v: [%d] = %v, want %v", dims, keep, i, g[i], w[i])
+				}
+			}
+		}
+	}
+	p := x.Detach().Clone().SetRequiresGrad(true)
+	s := p.SumDims([]int{0, 2, 3}, false)
+	s.BackwardWith(tensor.BackwardOptions{Grad: tensor.FromSlice([]float32{1, 2, 3}, 3)})
+	for i, v := range p.Grad().ToFloat32s() {
+		if want := float32(i/20%3 + 1); v != want {
+			t.Fatalf("grad[%d] = %v, want %v", i, v, want)
+		}
+	}
+	mustPanic(t, "sum: dim 1 appears multiple times", func() { x.SumDims([]int{1, -3}, false) })
+}

@@ -1,0 +1,60 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMaxPool2dMatchesGeneral checks the unrolled interior loops of
+// MaxPool2d, with and without indices, against the general loop over many
+// geometries, on data full of ties, signed zeros, infinities and NaNs.
+func TestMaxPool2dMatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2, float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN())}
+	cases := 0
+	for k := 1; k <= 4; k++ {
+		for s := 1; s <= 3; s++ {
+			for p := 0; p <= k/2; p++ {
+				for d := 1; d <= 2; d++ {
+					for _, ceil := range []bool{false, true} {
+						for _, hw := range [][2]int{{7, 9}, {8, 8}, {5, 12}} {
+							h, w := hw[0], hw[1]
+							g := Pool2d{H: h, W: w, KH: k, KW: k, SH: s, SW: s, PH: p, PW: p, DH: d, DW: d}
+							g.OH = PoolOutSize(h, k, s, p, d, ceil)
+							g.OW = PoolOutSize(w, k, s, p, d, ceil)
+							if g.OH < 1 || g.OW < 1 {
+								continue
+							}
+							const planes = 3
+							src := make([]float32, planes*h*w)
+							for i := range src {
+								if r.IntN(3) == 0 {
+									src[i] = vals[r.IntN(len(vals))]
+								} else {
+									src[i] = float32(r.IntN(7) - 3)
+								}
+							}
+							n := planes * g.OH * g.OW
+							want, got, gotV := make([]float32, n), make([]float32, n), make([]float32, n)
+							wantI, gotI := make([]int64, n), make([]int64, n)
+							maxPoolGeneral(want, wantI, src, planes, g)
+							MaxPool2d(got, gotI, src, planes, g)
+							MaxPool2d(gotV, nil, src, planes, g)
+							for i := range want {
+								if !perfSame(got[i], want[i]) || gotI[i] != wantI[i] || !perfSame(gotV[i], want[i]) {
+									t.Fatalf("%+v: output %d = %v (index %d), values-only %v; want %v (index %d)",
+										g, i, got[i], gotI[i], gotV[i], want[i], wantI[i])
+								}
+							}
+							cases++
+						}
+					}
+				}
+			}
+		}
+	}
+	if cases < 100 {
+		t.Fatalf("only %d geometries checked", cases)
+	}
+}
