@@ -53,3 +53,42 @@ func perfRangeGrad(dst, g, x []float32, lo, hi float32) {
 	}
 	perfRangeGradGo(dst, g, x, lo, hi)
 }
+
+//go:noescape
+func perfMaxPoolS2AVX2(dst *float32, idx *int64, src *float32, n, w, rows, kw, base int)
+
+// maxPoolFast pools output columns [lo, lo+m) of one output row in
+// assembly and returns m, a multiple of 8 (0 when the geometry or the type
+// does not suit: horizontal stride 2 and windows 2 or 3 wide, float32).
+// The windows must lie inside the plane s; h0 is their first row and rows
+// their height.
+func maxPoolFast[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, rows, lo, hi int) int {
+	if !perfAVX2 || g.SW != 2 || (g.KW != 2 && g.KW != 3) || hi-lo < 8 {
+		return 0
+	}
+	d32, ok := any(dr).([]float32)
+	if !ok {
+		return 0
+	}
+	s32 := any(s).([]float32)
+	n := (hi - lo) &^ 7
+	start := h0*g.W + lo*g.SW - g.PW
+	// The last block reads 16 elements of each row from its first column,
+	// and 3-wide windows 2 more.
+	extra := 0
+	if g.KW == 3 {
+		extra = 2
+	}
+	for n > 0 && start+(rows-1)*g.W+2*n+extra > len(s32) {
+		n -= 8
+	}
+	if n == 0 {
+		return 0
+	}
+	var ip *int64
+	if ir != nil {
+		ip = &ir[lo]
+	}
+	perfMaxPoolS2AVX2(&d32[lo], ip, &s32[start], n, g.W, rows, g.KW, start)
+	return n
+}

@@ -18,7 +18,7 @@ func TestMaxPool2dMatchesGeneral(t *testing.T) {
 			for p := 0; p <= k/2; p++ {
 				for d := 1; d <= 2; d++ {
 					for _, ceil := range []bool{false, true} {
-						for _, hw := range [][2]int{{7, 9}, {8, 8}, {5, 12}} {
+						for _, hw := range [][2]int{{7, 9}, {8, 8}, {5, 12}, {5, 40}, {6, 37}, {4, 35}, {3, 18}} {
 							h, w := hw[0], hw[1]
 							g := Pool2d{H: h, W: w, KH: k, KW: k, SH: s, SW: s, PH: p, PW: p, DH: d, DW: d}
 							g.OH = PoolOutSize(h, k, s, p, d, ceil)
