@@ -58,12 +58,13 @@ func perfRangeGrad(dst, g, x []float32, lo, hi float32) {
 func perfMaxPoolS2AVX2(dst *float32, idx *int64, src *float32, n, w, rows, kw, base int)
 
 // maxPoolFast pools output columns [lo, lo+m) of one output row in
-// assembly and returns m, a multiple of 8 (0 when the geometry or the type
-// does not suit: horizontal stride 2 and windows 2 or 3 wide, float32).
-// The windows must lie inside the plane s; h0 is their first row and rows
-// their height.
+// assembly and returns m (0 when the geometry or the type does not suit:
+// horizontal stride 2 and windows 2 or 3 wide, float32). The windows must
+// lie inside the plane s; h0 is their first row and rows their height. A
+// last block of fewer than 8 outputs goes through a scratch buffer when
+// reading its 8 windows' worth of elements stays inside s.
 func maxPoolFast[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, rows, lo, hi int) int {
-	if !perfAVX2 || g.SW != 2 || (g.KW != 2 && g.KW != 3) || hi-lo < 8 {
+	if !perfAVX2 || g.SW != 2 || (g.KW != 2 && g.KW != 3) || hi-lo < 1 {
 		return 0
 	}
 	d32, ok := any(dr).([]float32)
@@ -71,24 +72,38 @@ func maxPoolFast[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, rows, lo, hi 
 		return 0
 	}
 	s32 := any(s).([]float32)
-	n := (hi - lo) &^ 7
 	start := h0*g.W + lo*g.SW - g.PW
-	// The last block reads 16 elements of each row from its first column,
-	// and 3-wide windows 2 more.
+	// A block of 8 outputs from column c reads 16 elements of each row
+	// from c, and 3-wide windows 2 more.
 	extra := 0
 	if g.KW == 3 {
 		extra = 2
 	}
-	for n > 0 && start+(rows-1)*g.W+2*n+extra > len(s32) {
+	fits := func(n int) bool { return start+(rows-1)*g.W+2*n+extra <= len(s32) }
+	n := (hi - lo) &^ 7
+	for n > 0 && !fits(n) {
 		n -= 8
 	}
-	if n == 0 {
-		return 0
+	if n > 0 {
+		var ip *int64
+		if ir != nil {
+			ip = &ir[lo]
+		}
+		perfMaxPoolS2AVX2(&d32[lo], ip, &s32[start], n, g.W, rows, g.KW, start)
 	}
-	var ip *int64
-	if ir != nil {
-		ip = &ir[lo]
+	if rem := hi - lo - n; rem > 0 && rem < 8 && fits(n+8) {
+		var vb [8]float32
+		var ib [8]int64
+		var ip *int64
+		if ir != nil {
+			ip = &ib[0]
+		}
+		perfMaxPoolS2AVX2(&vb[0], ip, &s32[start+2*n], 8, g.W, rows, g.KW, start+2*n)
+		copy(d32[lo+n:hi], vb[:rem])
+		if ir != nil {
+			copy(ir[lo+n:hi], ib[:rem])
+		}
+		n += rem
 	}
-	perfMaxPoolS2AVX2(&d32[lo], ip, &s32[start], n, g.W, rows, g.KW, start)
 	return n
 }
