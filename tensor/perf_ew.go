@@ -140,3 +140,42 @@ func perfGradF32(g, v *Tensor, k func(dst, g, v []float32)) *Tensor {
 // a float32 element with float32(v) gives what comparing it in float64
 // with v gives.
 func perfF32Exact(v float64) bool { return float64(float32(v)) == v || math.IsNaN(v) }
+
+// ReLU_ replaces t with ReLU(t) in place and returns t, as PyTorch's relu_
+// (the inplace=True activation of torchvision's models). Like the other
+// in-place ops it is not recorded by autograd and panics on a tensor that
+// requires grad while grad mode is on.
+func (t *Tensor) ReLU_() *Tensor {
+	if t.dtype == Bool {
+		panicf("relu_", "bool inputs not supported")
+	}
+	return t.perfUnaryInPlace("relu_", ewReluFns)
+}
+
+// ReLU6_ replaces t with ReLU6(t) in place and returns t; see ReLU_.
+func (t *Tensor) ReLU6_() *Tensor { return t.perfHardtanhInPlace("relu6_", 0, 6) }
+
+// Hardtanh_ clamps t to [lo, hi] in place and returns t; see ReLU_ and
+// Hardtanh.
+func (t *Tensor) Hardtanh_(lo, hi float64) *Tensor { return t.perfHardtanhInPlace("hardtanh_", lo, hi) }
+
+func (t *Tensor) perfHardtanhInPlace(op string, lo, hi float64) *Tensor {
+	if t.dtype == Bool {
+		panicf(op, "bool inputs not supported")
+	}
+	ewCheckFits(op, t.dtype, lo)
+	ewCheckFits(op, t.dtype, hi)
+	return t.perfUnaryInPlace(op, ewClampFns(lo, hi, true, true))
+}
+
+// perfUnaryInPlace applies fs to t in place: directly for a contiguous
+// float32 tensor with a Vec kernel, else through a temporary.
+func (t *Tensor) perfUnaryInPlace(op string, fs *unFuncs) *Tensor {
+	checkInPlace(op, t)
+	if t.dtype == Float32 && fs.vec != nil && t.IsContiguous() {
+		d := t.st.data.([]float32)[t.offset : t.offset+t.Numel()]
+		fs.vec(d, d)
+		return t
+	}
+	return t.Copy_(unary(op, fs, t))
+}

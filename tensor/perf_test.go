@@ -389,3 +389,54 @@ func TestPerfSumDimsFloat32(t *testing.T) {
 	}
 	mustPanic(t, "sum: dim 1 appears multiple times", func() { x.SumDims([]int{1, -3}, false) })
 }
+
+// TestPerfInPlaceActivations checks ReLU_, ReLU6_ and Hardtanh_ against the
+// out-of-place ops for several dtypes and layouts, and their misuse.
+func TestPerfInPlaceActivations(t *testing.T) {
+	base := tensor.FromSlice(perfVals(70, 6*11), 6, 11)
+	for _, c := range []struct {
+		name    string
+		inPlace func(*tensor.Tensor) *tensor.Tensor
+		ref     func(*tensor.Tensor) *tensor.Tensor
+	}{
+		{"relu_", (*tensor.Tensor).ReLU_, (*tensor.Tensor).ReLU},
+		{"relu6_", (*tensor.Tensor).ReLU6_, (*tensor.Tensor).ReLU6},
+		{"hardtanh_", func(x *tensor.Tensor) *tensor.Tensor { return x.Hardtanh_(-1.5, 2) },
+			func(x *tensor.Tensor) *tensor.Tensor { return x.Hardtanh(-1.5, 2) }},
+	} {
+		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16, tensor.Int64} {
+			src := base.To(dt)
+			if dt == tensor.Int64 {
+				iv := make([]int64, 66)
+				for i := range iv {
+					iv[i] = int64(i%13) - 5
+				}
+				src = tensor.FromSlice(iv, 6, 11)
+			}
+			for _, nc := range []bool{false, true} {
+				x := src.Clone()
+				if nc {
+					x = src.T().Clone().T()
+				}
+				want := c.ref(x).ToFloat64s()
+				if r := c.inPlace(x); r != x {
+					t.Fatalf("%s %v: returned a different tensor", c.name, dt)
+				}
+				if x.DType() != dt {
+					t.Fatalf("%s %v: dtype became %v", c.name, dt, x.DType())
+				}
+				got := x.ToFloat64s()
+				for i := range want {
+					if got[i] != want[i] && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+						t.Fatalf("%s %v noncontig=%v: [%d] = %v, want %v", c.name, dt, nc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "relu_: in-place operation", func() { tensor.Ones(2).SetRequiresGrad(true).ReLU_() })
+	mustPanic(t, "relu6_: bool inputs not supported", func() { tensor.FromSlice([]bool{true}, 1).ReLU6_() })
+	mustPanic(t, "hardtanh_: value 300 cannot be converted to type int8", func() {
+		tensor.FromSlice([]int8{1}, 1).Hardtanh_(0, 300)
+	})
+}
