@@ -179,3 +179,29 @@ func (t *Tensor) perfUnaryInPlace(op string, fs *unFuncs) *Tensor {
 	}
 	return t.Copy_(unary(op, fs, t))
 }
+
+// perfVector returns the elements of a 1-D tensor as float64 (nil for a
+// nil tensor), reading the storage directly.
+func perfVector(t *Tensor) []float64 {
+	if t == nil {
+		return nil
+	}
+	n := t.shape[0]
+	out := make([]float64, n)
+	st, off := t.strides[0], t.offset
+	switch d := t.st.data.(type) {
+	case []float32:
+		for i := range out {
+			out[i] = float64(d[off+i*st])
+		}
+	case []float64:
+		for i := range out {
+			out[i] = d[off+i*st]
+		}
+	default:
+		for i := range out {
+			out[i] = getF64(d, off+i*st)
+		}
+	}
+	return out
+}
