@@ -58,3 +58,35 @@ func TestMaxPool2dMatchesGeneral(t *testing.T) {
 		t.Fatalf("only %d geometries checked", cases)
 	}
 }
+
+// TestGlobalAvgPool checks the 1x1 adaptive average pool (VecSum per plane)
+// and its backward against plain float64 loops.
+func TestGlobalAvgPool(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const planes, h, w = 5, 7, 9
+	src := make([]float32, planes*h*w)
+	for i := range src {
+		src[i] = float32(r.NormFloat64())
+	}
+	dst := make([]float32, planes)
+	AdaptiveAvgPool2d(dst, src, planes, h, w, 1, 1)
+	gy := []float32{1, -2, 0.5, 3, 0}
+	dx := make([]float32, len(src))
+	AdaptiveAvgPool2dBackward(dx, gy, planes, h, w, 1, 1)
+	for p := range planes {
+		var s float64
+		for _, v := range src[p*h*w : (p+1)*h*w] {
+			s += float64(v)
+		}
+		want := float32(s / (h * w))
+		if d := int64(math.Float32bits(dst[p])) - int64(math.Float32bits(want)); d > 1 || d < -1 {
+			t.Fatalf("plane %d: mean %v, want %v", p, dst[p], want)
+		}
+		g := float32(float64(gy[p]) / (h * w))
+		for i, v := range dx[p*h*w : (p+1)*h*w] {
+			if v != g {
+				t.Fatalf("plane %d: dx[%d] = %v, want %v", p, i, v, g)
+			}
+		}
+	}
+}

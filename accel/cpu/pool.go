@@ -364,6 +364,14 @@ func AdaptiveEnd(o, in, out int) int { return ((o+1)*in + out - 1) / out }
 // AdaptiveAvgPool2d averages planes of H×W into planes of OH×OW with
 // PyTorch's adaptive windows.
 func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
+	if d32, ok := any(dst).([]float32); ok && OH == 1 && OW == 1 {
+		// Global average pooling: one float64 sum per plane (VecSum).
+		s32 := any(src).([]float32)
+		for p := range planes {
+			d32[p] = float32(VecSum(s32[p*H*W:(p+1)*H*W]) / float64(H*W))
+		}
+		return
+	}
 	for p := range planes {
 		s := src[p*H*W : (p+1)*H*W]
 		d := dst[p*OH*OW : (p+1)*OH*OW]
@@ -386,6 +394,16 @@ func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
 // AdaptiveAvgPool2dBackward adds the gradient of AdaptiveAvgPool2d for the
 // output gradient gy into dx.
 func AdaptiveAvgPool2dBackward[T Float](dx, gy []T, planes, H, W, OH, OW int) {
+	if OH == 1 && OW == 1 {
+		for p := range planes {
+			v := T(float64(gy[p]) / float64(H*W))
+			plane := dx[p*H*W : (p+1)*H*W]
+			for i := range plane {
+				plane[i] += v
+			}
+		}
+		return
+	}
 	for p := range planes {
 		d := dx[p*H*W : (p+1)*H*W]
 		s := gy[p*OH*OW : (p+1)*OH*OW]
