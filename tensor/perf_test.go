@@ -440,3 +440,48 @@ func TestPerfInPlaceActivations(t *testing.T) {
 		tensor.FromSlice([]int8{1}, 1).Hardtanh_(0, 300)
 	})
 }
+
+// TestPerfSoftmaxRows compares the float32 row softmax and log-softmax (the
+// Vec kernels) with the general strided path, which takes the columns of
+// the transposed tensor, on rows with infinities and NaN.
+func TestPerfSoftmaxRows(t *testing.T) {
+	rows := [][]float32{
+		{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+		{-1e3, 0, 1e3, 5, -5, 0, 0, 0, 0, 0, 1},
+		{float32(math.Inf(-1)), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		{float32(math.NaN()), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		{float32(math.Inf(1)), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		{-30, -20, -10, 0, 80, 0.5, 0.25, 3, 3, 3, 3},
+	}
+	var flat []float32
+	for _, r := range rows {
+		flat = append(flat, r...)
+	}
+	x := tensor.FromSlice(flat, len(rows), len(rows[0]))
+	xt := x.T().Contiguous() // [11, 6]: softmax over dim 0 has inner 6
+	for _, log := range []bool{false, true} {
+		var got, want *tensor.Tensor
+		if log {
+			got, want = x.LogSoftmax(1), xt.LogSoftmax(0).T()
+		} else {
+			got, want = x.Softmax(-1), xt.Softmax(0).T()
+		}
+		g, w := got.ToFloat32s(), want.ToFloat32s()
+		for i := range w {
+			if perfSame(g[i], w[i]) {
+				continue
+			}
+			if w[i] != w[i] || g[i] != g[i] || math.IsInf(float64(w[i]), 0) {
+				t.Fatalf("log=%v: [%d] = %v, want %v", log, i, g[i], w[i])
+			}
+			// Near 0 the row kernel keeps relative accuracy (log1p) where
+			// the general path rounds log(1+tiny) to 0: compare absolutely.
+			if math.Abs(float64(g[i])-float64(w[i])) <= 1e-30 {
+				continue
+			}
+			if d := int64(math.Float32bits(g[i])) - int64(math.Float32bits(w[i])); d > 2 || d < -2 {
+				t.Fatalf("log=%v: [%d] = %v, want %v (%d ulp)", log, i, g[i], w[i], d)
+			}
+		}
+	}
+}
