@@ -205,3 +205,14 @@ func perfVector(t *Tensor) []float64 {
 	}
 	return out
 }
+
+// perfStorageLen returns the number of elements of a storage buffer.
+func perfStorageLen(st *storage) int {
+	switch d := st.data.(type) {
+	case []float32:
+		return len(d)
+	case []float64:
+		return len(d)
+	}
+	return -1 // other dtypes never require grad (float16 is not stolen)
+}

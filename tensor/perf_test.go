@@ -485,3 +485,69 @@ func TestPerfSoftmaxRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPerfGradNotShared checks that a leaf's Grad never shares storage with
+// a tensor someone else may hold or write, now that a fresh gradient
+// becomes the Grad without a copy: the output gradient passed in, a tensor
+// a hook kept, another leaf's Grad, what a custom backward returned.
+func TestPerfGradNotShared(t *testing.T) {
+	c := tensor.FromSlice([]float32{2, 3, 4}, 3)
+	// One fresh gradient reaches two leaves through add.
+	a := tensor.FromSlice([]float32{1, 1, 1}, 3).SetRequiresGrad(true)
+	b := tensor.FromSlice([]float32{1, 1, 1}, 3).SetRequiresGrad(true)
+	a.Add(b).Mul(c).Sum().Backward()
+	if a.Grad().SharesStorage(b.Grad()) {
+		t.Fatal("two leaves share one gradient buffer")
+	}
+	a.Grad().Mul_(tensor.Scalar(0))
+	if got := b.Grad().ToFloat64s(); !slices.Equal(got, []float64{2, 3, 4}) {
+		t.Fatalf("b.Grad changed with a.Grad: %v", got)
+	}
+	// The output gradient passed in, the leaf being the root itself and
+	// one op away.
+	x := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	g := tensor.FromSlice([]float32{5, 6, 7}, 3)
+	x.BackwardWith(tensor.BackwardOptions{Grad: g})
+	y := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	y.Clone().BackwardWith(tensor.BackwardOptions{Grad: g})
+	if x.Grad().SharesStorage(g) || y.Grad().SharesStorage(g) {
+		t.Fatal("Grad shares the output gradient passed to Backward")
+	}
+	// A hook that keeps the gradient it sees.
+	h := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	var kept []*tensor.Tensor
+	h.RegisterHook(func(gr *tensor.Tensor) *tensor.Tensor { kept = append(kept, gr); return nil })
+	h.Mul(c).Sum().Backward()
+	m := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	mid := m.Mul(c)
+	mid.RegisterHook(func(gr *tensor.Tensor) *tensor.Tensor { kept = append(kept, gr); return nil })
+	mid.Clone().Mul(c).Sum().Backward()
+	if h.Grad().SharesStorage(kept[0]) || m.Grad().SharesStorage(kept[1]) {
+		t.Fatal("Grad shares a tensor a hook kept")
+	}
+	// A custom backward that returns a tensor it keeps.
+	saved := tensor.FromSlice([]float32{9, 9, 9}, 3)
+	u := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	out := tensor.Record("custom", u.Detach().Clone(), []*tensor.Tensor{u}, func(*tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{saved}
+	})
+	out.Clone().Sum().Backward()
+	if u.Grad().SharesStorage(saved) {
+		t.Fatal("Grad shares a tensor a custom backward returned")
+	}
+	if got := u.Grad().ToFloat64s(); !slices.Equal(got, []float64{9, 9, 9}) {
+		t.Fatalf("custom grad %v", got)
+	}
+	// A second backward accumulates into a new tensor, leaving the first
+	// Grad (taken without a copy) as it was.
+	w := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	w.Mul(c).Sum().Backward()
+	first := w.Grad()
+	w.Mul(c).Sum().Backward()
+	if got := first.ToFloat64s(); !slices.Equal(got, []float64{2, 3, 4}) {
+		t.Fatalf("first gradient changed to %v", got)
+	}
+	if got := w.Grad().ToFloat64s(); !slices.Equal(got, []float64{4, 6, 8}) {
+		t.Fatalf("accumulated gradient %v", got)
+	}
+}
