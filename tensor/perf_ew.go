@@ -93,32 +93,31 @@ func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
 	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
 	}
-	switch {
-	case t.dtype == Float32 && t.IsContiguous() && (u.st != t.st || perfSameView(t.shape, t.view(), broadcastView(u, t.shape))):
-		uc := castTo(u, Float32)
-		td := t.st.data.([]float32)
-		cpu.AxpyF32(t.shape, float32(alpha), uc.st.data.([]float32), broadcastView(uc, t.shape), td, t.view())
-	case t.dtype == Float64:
-		uc := castTo(u, Float64)
-		if uc.st == t.st {
-			uc = uc.Detach().Clone().Detach()
-		}
-		td := t.st.data.([]float64)
-		cpu.Map2(t.shape, td, t.view(), td, t.view(), uc.st.data.([]float64), broadcastView(uc, t.shape),
+	ct := Float32
+	if t.dtype == Float64 {
+		ct = Float64
+	}
+	// Compute into t itself when it is contiguous in the compute dtype (no
+	// element is written twice); else into a contiguous copy, copied back.
+	dst := t
+	if t.dtype != ct || !t.IsContiguous() {
+		dst = castTo(t.Detach().Contiguous(), ct) // a new buffer either way
+	}
+	uc := castTo(u, ct)
+	if uc.st == dst.st && !perfSameView(dst.shape, dst.view(), broadcastView(uc, dst.shape)) {
+		uc = uc.Detach().Clone().Detach() // an overlapping view of t
+	}
+	uv := broadcastView(uc, dst.shape)
+	if ct == Float32 {
+		d := dst.st.data.([]float32)
+		cpu.AxpyF32(dst.shape, float32(alpha), uc.st.data.([]float32), uv, d, dst.view())
+	} else {
+		d := dst.st.data.([]float64)
+		cpu.Map2(dst.shape, d, dst.view(), d, dst.view(), uc.st.data.([]float64), uv,
 			func(y, x float64) float64 { return math.FMA(alpha, x, y) })
-	default:
-		// float16, non-contiguous or overlapping float32: compute in a
-		// contiguous float32 copy and copy back.
-		tc := castTo(t, Float32)
-		if tc.st == t.st {
-			tc = t.Detach().Clone().Detach()
-		}
-		uc := castTo(u, Float32)
-		if uc.st == t.st {
-			uc = u.Detach().Clone().Detach()
-		}
-		cpu.AxpyF32(t.shape, float32(alpha), uc.st.data.([]float32), broadcastView(uc, t.shape), tc.st.data.([]float32), tc.view())
-		t.Copy_(tc)
+	}
+	if dst != t {
+		t.Copy_(dst)
 	}
 	return t
 }

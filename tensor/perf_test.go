@@ -309,6 +309,13 @@ func TestAddScaled(t *testing.T) {
 	y.AddScaled_(yr, 2)
 	perfCheckBits(t, "add_scaled_/overlap", y, want)
 
+	dn := tensor.FromSlice([]float64{1, 10, 2, 20, 3, 30}, 3, 2).T() // non-contiguous
+	dn.AddScaled_(tensor.FromSlice([]float64{0.1, 0.2, 0.3}, 3), 3)
+	for i, w := range []float64{math.FMA(3, 0.1, 1), math.FMA(3, 0.2, 2), math.FMA(3, 0.3, 3), math.FMA(3, 0.1, 10)} {
+		if got := dn.At(i/3, i%3); got != w {
+			t.Fatalf("non-contiguous float64 add_scaled_[%d] = %v, want %v", i, got, w)
+		}
+	}
 	d := tensor.FromSlice([]float64{1, 2, 3}, 3)
 	d.AddScaled_(tensor.FromSlice([]float64{0.1, 0.2, 0.3}, 3), 3)
 	for i, w := range []float64{math.FMA(3, 0.1, 1), math.FMA(3, 0.2, 2), math.FMA(3, 0.3, 3)} {
