@@ -79,8 +79,9 @@ func perfSameView(shape []int, a, b cpu.View) bool {
 // AddScaled_ adds alpha*u to t in place (u broadcasts to t's shape) and
 // returns t, as PyTorch's t.add_(u, alpha=alpha): for float32 each element
 // is rounded once (a fused multiply-add with alpha rounded to float32), as
-// PyTorch's CPU kernel computes it; float64 likewise in float64, and
-// float16 in float32. It is the update step of SGD and of the other
+// PyTorch's CPU kernel computes it; float64 likewise in float64. For
+// float16 t and u, alpha*u is rounded to float16 before the addition, as
+// PyTorch's half kernel does. It is the update step of SGD and of the other
 // optimizers. Like Add_, it is not recorded by autograd and panics on a
 // tensor that requires grad while grad mode is on. t must be floating
 // point.
@@ -92,6 +93,10 @@ func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
 	}
 	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
+	}
+	if t.dtype == Float16 && u.dtype == Float16 {
+		// PyTorch's half kernel rounds alpha*u to half before adding.
+		return t.Add_(u.Detach().MulScalar(alpha))
 	}
 	ct := Float32
 	if t.dtype == Float64 {

@@ -558,3 +558,24 @@ func TestPerfGradNotShared(t *testing.T) {
 		t.Fatalf("accumulated gradient %v", got)
 	}
 }
+
+var perfOps = map[string]goldenOp{
+	"add_scaled_": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
+		return ts{in[0].AddScaled_(in[1], a.Float("alpha"))}
+	},
+	"relu_":  func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return ts{in[0].ReLU_()} },
+	"relu6_": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return ts{in[0].ReLU6_()} },
+	"hardtanh_": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
+		return ts{in[0].Hardtanh_(a.Float("lo"), a.Float("hi"))}
+	},
+	"sum": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor {
+		return ts{in[0].SumDims(a.Ints("dims"), a.Bool("keepdim"))}
+	},
+	"softmax":     func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return ts{in[0].Softmax(1)} },
+	"log_softmax": func(in []*tensor.Tensor, a goldenAttrs) []*tensor.Tensor { return ts{in[0].LogSoftmax(1)} },
+}
+
+// TestPerfGolden checks the ops added for speed (and the fast paths they
+// share) against PyTorch, contiguous and not (runGolden also runs the
+// in-place ops on non-contiguous views).
+func TestPerfGolden(t *testing.T) { runGolden(t, "perf.json", perfOps, defaultTol) }
