@@ -60,9 +60,15 @@ func perfMaxPoolS2AVX2(dst *float32, idx *int64, src *float32, n, w, rows, kw, b
 // maxPoolFast pools output columns [lo, lo+m) of one output row in
 // assembly and returns m (0 when the geometry or the type does not suit:
 // horizontal stride 2 and windows 2 or 3 wide, float32). The windows must
-// lie inside the plane s; h0 is their first row and rows their height. A
-// last block of fewer than 8 outputs goes through a scratch buffer when
-// reading its 8 windows' worth of elements stays inside s.
+// lie inside the plane s; h0 is their first row and rows their height.
+//
+// The kernel works in blocks of 8 outputs. A last, partial block is
+// computed whole when the buffers extend far enough (their capacity: s, dr
+// and ir are windows of the caller's whole buffers): the surplus outputs
+// land on positions MaxPool2d writes later (the rest of this row, the
+// next rows and planes), which overwrite them. Otherwise the partial
+// block goes through a scratch buffer if its reads stay inside s, or is
+// left to the caller.
 func maxPoolFast[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, rows, lo, hi int) int {
 	if !perfAVX2 || g.SW != 2 || (g.KW != 2 && g.KW != 3) || hi-lo < 1 {
 		return 0
@@ -79,26 +85,31 @@ func maxPoolFast[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, rows, lo, hi 
 	if g.KW == 3 {
 		extra = 2
 	}
-	fits := func(n int) bool { return start+(rows-1)*g.W+2*n+extra <= len(s32) }
-	n := (hi - lo) &^ 7
-	for n > 0 && !fits(n) {
+	reads := func(n, limit int) bool { return start+(rows-1)*g.W+2*n+extra <= limit }
+	var ip *int64
+	if ir != nil {
+		ip = &ir[lo]
+	}
+	n := hi - lo
+	if whole := (n + 7) &^ 7; reads(whole, cap(s32)) && lo+whole <= cap(d32) && (ir == nil || lo+whole <= cap(ir)) {
+		perfMaxPoolS2AVX2(&d32[lo], ip, &s32[start], whole, g.W, rows, g.KW, start)
+		return n
+	}
+	n &^= 7
+	for n > 0 && !reads(n, len(s32)) {
 		n -= 8
 	}
 	if n > 0 {
-		var ip *int64
-		if ir != nil {
-			ip = &ir[lo]
-		}
 		perfMaxPoolS2AVX2(&d32[lo], ip, &s32[start], n, g.W, rows, g.KW, start)
 	}
-	if rem := hi - lo - n; rem > 0 && rem < 8 && fits(n+8) {
+	if rem := hi - lo - n; rem > 0 && rem < 8 && reads(n+8, len(s32)) {
 		var vb [8]float32
 		var ib [8]int64
-		var ip *int64
+		var bp *int64
 		if ir != nil {
-			ip = &ib[0]
+			bp = &ib[0]
 		}
-		perfMaxPoolS2AVX2(&vb[0], ip, &s32[start+2*n], 8, g.W, rows, g.KW, start+2*n)
+		perfMaxPoolS2AVX2(&vb[0], bp, &s32[start+2*n], 8, g.W, rows, g.KW, start+2*n)
 		copy(d32[lo+n:hi], vb[:rem])
 		if ir != nil {
 			copy(ir[lo+n:hi], ib[:rem])

@@ -90,3 +90,40 @@ func TestGlobalAvgPool(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2dStaysInItsBuffers passes windows of larger buffers: the
+// elements past dst and idx must keep their values, whatever the kernel's
+// blocks compute beyond a row.
+func TestMaxPool2dStaysInItsBuffers(t *testing.T) {
+	for _, c := range []struct{ h, w, k, p int }{{6, 20, 2, 0}, {7, 21, 3, 1}, {4, 37, 2, 0}} {
+		g := Pool2d{H: c.h, W: c.w, KH: c.k, KW: c.k, SH: 2, SW: 2, PH: c.p, PW: c.p, DH: 1, DW: 1}
+		g.OH = PoolOutSize(c.h, c.k, 2, c.p, 1, false)
+		g.OW = PoolOutSize(c.w, c.k, 2, c.p, 1, false)
+		const planes = 2
+		src := make([]float32, planes*c.h*c.w+64)
+		for i := range src {
+			src[i] = float32(i % 17)
+		}
+		n := planes * g.OH * g.OW
+		dst, idx := make([]float32, n+64), make([]int64, n+64)
+		for i := n; i < len(dst); i++ {
+			dst[i], idx[i] = -7, -7
+		}
+		want, wantI := make([]float32, n), make([]int64, n)
+		maxPoolGeneral(want, wantI, src[:planes*c.h*c.w], planes, g)
+		MaxPool2d(dst[:n], idx[:n], src[:planes*c.h*c.w], planes, g)
+		vals := make([]float32, n+64)
+		for i := n; i < len(vals); i++ {
+			vals[i] = -7
+		}
+		MaxPool2d(vals[:n], nil, src[:planes*c.h*c.w], planes, g)
+		for i := range dst {
+			if i < n && (dst[i] != want[i] || idx[i] != wantI[i] || vals[i] != want[i]) {
+				t.Fatalf("%+v: output %d = %v (%d), values-only %v; want %v (%d)", c, i, dst[i], idx[i], vals[i], want[i], wantI[i])
+			}
+			if i >= n && (dst[i] != -7 || idx[i] != -7 || vals[i] != -7) {
+				t.Fatalf("%+v: element %d past the output was overwritten", c, i)
+			}
+		}
+	}
+}

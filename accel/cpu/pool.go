@@ -59,6 +59,13 @@ func MaxPool2d[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
 		return
 	}
 	hw, ohw := g.H*g.W, g.OH*g.OW
+	// Capacities end with this call's data: maxPoolFast may read and write
+	// up to them (see there), never past.
+	src = src[: planes*hw : planes*hw]
+	dst = dst[: planes*ohw : planes*ohw]
+	if idx != nil {
+		idx = idx[: planes*ohw : planes*ohw]
+	}
 	// Output columns [owLo, owHi) have windows wholly inside [0, W).
 	owLo := min((g.PW+g.SW-1)/g.SW, g.OW)
 	owHi := owLo
