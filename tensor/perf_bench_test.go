@@ -3,7 +3,6 @@ package tensor_test
 import (
 	"testing"
 
-	"github.com/emberml/ember/autograd"
 	"github.com/emberml/ember/tensor"
 )
 
@@ -35,7 +34,6 @@ func BenchmarkPerfElementwise(b *testing.B) {
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			autograd.NoGrad(func() {})
 			for b.Loop() {
 				c.f()
 			}
