@@ -21,6 +21,20 @@ func ewFloatOnly(f func(float64) float64) *unFuncs {
 	}
 }
 
+// The activations with a float32 Vec kernel.
+var (
+	ewGELUFns     = ewFloatOnlyVec(cpu.GELU, cpu.VecGELU)
+	ewGELUTanhFns = ewFloatOnlyVec(cpu.GELUTanh, cpu.VecGELUTanh)
+	ewSiLUFns     = ewFloatOnlyVec(cpu.SiLU, cpu.VecSiLU)
+)
+
+// ewFloatOnlyVec is ewFloatOnly with vec computing contiguous float32.
+func ewFloatOnlyVec(f func(float64) float64, vec func(dst, src []float32)) *unFuncs {
+	fs := ewFloatOnly(f)
+	fs.vec = vec
+	return fs
+}
+
 var ewReluFns = &unFuncs{f32: cpu.ReLU[float32], f64: cpu.ReLU[float64], i64: cpu.ReLU[int64],
 	i32: cpu.ReLU[int32], i8: cpu.ReLU[int8], u8: cpu.ReLU[uint8]}
 
@@ -31,6 +45,11 @@ func (t *Tensor) ReLU() *Tensor {
 		panicf("relu", "bool inputs not supported")
 	}
 	return ewUnary("relu", ewReluFns, t, func(g, out *Tensor) *Tensor {
+		if !GradEnabled() {
+			if r := perfGradF32(g, out, cpu.ReLUGradF32); r != nil {
+				return r
+			}
+		}
 		return ewBackward("relu", g, out,
 			func(g, y float64) float64 {
 				if y <= 0 {
@@ -59,6 +78,12 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 	ewCheckFits(op, t.dtype, lo)
 	ewCheckFits(op, t.dtype, hi)
 	return ewUnary(op, ewClampFns(lo, hi, true, true), t, func(g, out *Tensor) *Tensor {
+		if !GradEnabled() && perfF32Exact(lo) && perfF32Exact(hi) {
+			lo32, hi32 := float32(lo), float32(hi)
+			if r := perfGradF32(g, t, func(d, g, x []float32) { cpu.RangeGradF32(d, g, x, lo32, hi32) }); r != nil {
+				return r
+			}
+		}
 		return ewBackward(op, g, t,
 			func(g, x float64) float64 {
 				if x > lo && x < hi {
@@ -117,7 +142,7 @@ const (
 func (t *Tensor) GELU(approximate string) *Tensor {
 	switch approximate {
 	case "none", "":
-		fs := ewFloatOnly(cpu.GELU)
+		fs := ewGELUFns
 		return ewUnary("gelu", fs, t, func(g, out *Tensor) *Tensor {
 			return ewBackward("gelu", g, t,
 				func(g, x float64) float64 {
@@ -130,7 +155,7 @@ func (t *Tensor) GELU(approximate string) *Tensor {
 				})
 		})
 	case "tanh":
-		fs := ewFloatOnly(cpu.GELUTanh)
+		fs := ewGELUTanhFns
 		return ewUnary("gelu", fs, t, func(g, out *Tensor) *Tensor {
 			return ewBackward("gelu", g, t,
 				func(g, x float64) float64 {
@@ -152,7 +177,7 @@ func (t *Tensor) GELU(approximate string) *Tensor {
 
 // SiLU returns t*sigmoid(t) (also called swish).
 func (t *Tensor) SiLU() *Tensor {
-	fs := ewFloatOnly(cpu.SiLU)
+	fs := ewSiLUFns
 	return ewUnary("silu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("silu", g, t,
 			func(g, x float64) float64 {

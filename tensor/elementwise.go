@@ -17,6 +17,9 @@ type binFuncs struct {
 	// floatResult makes integer inputs compute in the default float dtype
 	// (true division, pow with a float exponent).
 	floatResult bool
+	// vecOp, when set, computes float32 with cpu.BinaryF32 (the same bits
+	// as f32, on the Vec kernels).
+	vecOp cpu.BinOp
 }
 
 // numBin builds binFuncs from one generic function instantiated per type.
@@ -59,6 +62,10 @@ func binary(op string, fs *binFuncs, a, b *Tensor) *Tensor {
 	a, b = castTo(a, ct), castTo(b, ct)
 	out := newTensor(ct, shape)
 	ov, av, bv := out.view(), broadcastView(a, shape), broadcastView(b, shape)
+	if ct == Float32 && fs.vecOp != 0 {
+		cpu.BinaryF32(fs.vecOp, shape, out.st.data.([]float32), ov, a.st.data.([]float32), av, b.st.data.([]float32), bv)
+		return castTo(out, rt)
+	}
 	ok := true
 	switch ct {
 	case Float32:
@@ -96,6 +103,9 @@ type unFuncs struct {
 	// floatResult makes integer inputs compute in the default float dtype
 	// (exp, log, sqrt, ...), as PyTorch does.
 	floatResult bool
+	// vec, when set, computes float32 on contiguous slices (a Vec kernel)
+	// in place of f32.
+	vec func(dst, src []float32)
 }
 
 // floatUn builds unFuncs for a math function defined on float64; the
@@ -112,6 +122,9 @@ func floatUn(f func(float64) float64) *unFuncs {
 func unary(op string, fs *unFuncs, x *Tensor) *Tensor {
 	ct, rt := computeType(x.dtype, fs.floatResult)
 	x = castTo(x, ct)
+	if ct == Float32 && fs.vec != nil {
+		return castTo(perfUnaryF32(fs.vec, x), rt)
+	}
 	out := newTensor(ct, x.shape)
 	ov, xv := out.view(), x.view()
 	ok := true
@@ -279,6 +292,9 @@ func (t *Tensor) inPlace(op string, fs *binFuncs, u *Tensor) *Tensor {
 	checkInPlace(op, t)
 	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
+	}
+	if perfInPlace(fs, t, u) {
+		return t
 	}
 	r := binary(op, fs, t, u)
 	if r.dtype != t.dtype && !(r.dtype.IsFloat() == t.dtype.IsFloat()) {

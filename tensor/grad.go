@@ -18,6 +18,9 @@ type node struct {
 	// output when the op ran; Backward refuses to use them if an in-place
 	// write changed one since.
 	versions []uint64
+	// user marks a node recorded through the exported Record (a custom
+	// function), whose backward may return tensors it keeps.
+	user bool
 }
 
 // gradDisabled counts active NoGrad scopes. Grad mode is process-wide (Go has
@@ -48,7 +51,11 @@ type BackwardFunc func(grad *Tensor) []*Tensor
 // Every differentiable op of this package calls it; autograd.Function uses
 // it to add user-defined ops.
 func Record(op string, out *Tensor, inputs []*Tensor, backward BackwardFunc) *Tensor {
-	return record(op, out, inputs, backward)
+	out = record(op, out, inputs, backward)
+	if out.gradFn != nil {
+		out.gradFn.user = true
+	}
+	return out
 }
 
 func record(op string, out *Tensor, inputs []*Tensor, backward func(g *Tensor) []*Tensor) *Tensor {
@@ -195,6 +202,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		want[in] = i
 	}
 	acc := map[*Tensor]*Tensor{}
+	own := perfGradOwnership{foreign: map[*storage]bool{}, adopted: map[*storage]bool{}}
 	for i, r := range roots {
 		if !r.requiresGrad {
 			panicf("backward", "tensor of shape %v does not require grad and has no grad_fn", r.shape)
@@ -208,6 +216,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		} else if !slices.Equal(g.shape, r.shape) {
 			panicf("backward", "gradient of shape %v for an output of shape %v", g.shape, r.shape)
 		}
+		own.foreign[g.st] = true
 		accumulate(acc, r, g)
 	}
 	order := topoOrder(roots)
@@ -219,9 +228,11 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		}
 		delete(acc, t)
 		for _, h := range t.hooks {
+			own.foreign[g.st] = true // the hook may keep it
 			if r := h(g); r != nil {
 				g = r
 			}
+			own.foreign[g.st] = true
 		}
 		if !createGraph {
 			g = g.Detach()
@@ -231,7 +242,11 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		}
 		if t.gradFn == nil {
 			if inputs == nil && t.requiresGrad {
-				accumulateGrad(t, g, createGraph)
+				if t.grad == nil && !createGraph && own.steal(g) {
+					t.grad = g.Detach() // a fresh gradient nothing else holds
+				} else {
+					accumulateGrad(t, g, createGraph)
+				}
 			}
 			continue
 		}
@@ -244,6 +259,13 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		}
 		n.checkVersions(t)
 		gs := n.backward(g)
+		if n.user {
+			for _, gi := range gs {
+				if gi != nil {
+					own.foreign[gi.st] = true
+				}
+			}
+		}
 		if !retainGraph {
 			n.freed = true
 			n.backward = nil
@@ -272,6 +294,32 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		return nil
 	}
 	return results
+}
+
+// perfGradOwnership decides, during one backward pass, when a leaf may take
+// a gradient as its Grad without the copy accumulateGrad makes (PyTorch's
+// AccumulateGrad steals a gradient nobody else references; Go has no
+// reference counts, so the pass tracks what could be shared). foreign
+// holds the storages of tensors the caller or user code may keep: the
+// output gradients passed in, tensors seen by hooks, and whatever custom
+// (Record) backward functions return. adopted holds the storages already
+// taken as a Grad in this pass.
+type perfGradOwnership struct {
+	foreign, adopted map[*storage]bool
+}
+
+// steal reports whether g may become a leaf's Grad as it is: its storage
+// is dense, its own (contiguous, starting at 0, no other elements), not
+// foreign and not adopted already; it then records the adoption. Backward
+// functions only read their incoming gradients, so other gradients of the
+// pass that share g's storage leave it untouched.
+func (o perfGradOwnership) steal(g *Tensor) bool {
+	if o.foreign[g.st] || o.adopted[g.st] || g.offset != 0 || !g.IsContiguous() ||
+		g.Numel() != perfStorageLen(g.st) {
+		return false
+	}
+	o.adopted[g.st] = true
+	return true
 }
 
 func accumulate(acc map[*Tensor]*Tensor, t, g *Tensor) {

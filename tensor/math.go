@@ -273,7 +273,15 @@ func ewClampFns(lo, hi float64, hasLo, hasHi bool) *unFuncs {
 	}
 	hasLo = hasLo && !math.IsNaN(lo)
 	hasHi = hasHi && !math.IsNaN(hi)
+	lo32, hi32 := float32(math.Inf(-1)), float32(math.Inf(1))
+	if hasLo {
+		lo32 = float32(lo)
+	}
+	if hasHi {
+		hi32 = float32(hi)
+	}
 	return &unFuncs{
+		vec: func(dst, src []float32) { cpu.VecClamp(dst, src, lo32, hi32) },
 		f32: ewClampK(float32(lo), float32(hi), hasLo, hasHi),
 		f64: ewClampK(lo, hi, hasLo, hasHi),
 		i64: ewClampK(ewToInt[int64](lo), ewToInt[int64](hi), hasLo, hasHi),
@@ -297,9 +305,19 @@ func ewClampK[T number](lo, hi T, hasLo, hasHi bool) func(T) T {
 	case hasLo && hasHi:
 		return func(x T) T { return cpu.Clamp(x, lo, hi) }
 	case hasLo:
-		return func(x T) T { return max(x, lo) }
+		return func(x T) T {
+			if x < lo {
+				return lo
+			}
+			return x
+		}
 	case hasHi:
-		return func(x T) T { return min(x, hi) }
+		return func(x T) T {
+			if x > hi {
+				return hi
+			}
+			return x
+		}
 	}
 	return func(x T) T { return x }
 }

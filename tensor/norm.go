@@ -65,19 +65,20 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 			}
 		}
 	} else {
-		for ch := range c {
-			mean[ch] = runningMean.At(ch)
-			rstd[ch] = 1 / math.Sqrt(runningVar.At(ch)+eps)
+		copy(mean, perfVector(runningMean))
+		for ch, v := range perfVector(runningVar) {
+			rstd[ch] = 1 / math.Sqrt(v+eps)
 		}
 	}
 	scale, shift := make([]float64, c), make([]float64, c)
+	wv, bv := perfVector(weight), perfVector(bias)
 	for ch := range c {
 		scale[ch] = rstd[ch]
 		if weight != nil {
-			scale[ch] *= weight.At(ch)
+			scale[ch] *= wv[ch]
 		}
 		if bias != nil {
-			shift[ch] = bias.At(ch)
+			shift[ch] = bv[ch]
 		}
 		shift[ch] -= mean[ch] * scale[ch]
 	}
@@ -89,6 +90,9 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		cpu.ChannelAffine(d, nnfData(xc).([]float64), scale, shift, outer, c, inner)
 	}
 	out = castTo(out, x.dtype)
+	if !GradEnabled() || !(x.requiresGrad || weight != nil && weight.requiresGrad || bias != nil && bias.requiresGrad) {
+		return out // nothing to record (record would drop the closure)
+	}
 	spec := nnfNormSpec{
 		shape: []int{outer, c, inner}, dims: []int{0, 2}, wShape: []int{1, c, 1}, n: n, eps: eps,
 	}

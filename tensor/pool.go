@@ -251,7 +251,8 @@ func nnfOutShape(x *Tensor, oh, ow int) []int {
 // [C, H, W]), as F.max_pool2d. The gradient flows to the position of each
 // window's maximum (the first one, in row-major order, on ties; NaN wins).
 func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
-	v, _ := MaxPool2dWithIndices(x, o)
+	const op = "max_pool2d"
+	v, _ := nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
 	return v
 }
 
@@ -260,34 +261,51 @@ func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
 // F.max_pool2d(..., return_indices=True).
 func MaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) (values, indices *Tensor) {
 	const op = "max_pool2d"
-	return nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode))
+	return nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
 }
 
-func nnfMaxPool(op string, x *Tensor, o nnfPoolOpts) (*Tensor, *Tensor) {
+// nnfMaxPool runs max pooling. The indices are computed only when the
+// caller wants them (wantIdx) or autograd will need them for the backward
+// pass; otherwise the second result is nil.
+func nnfMaxPool(op string, x *Tensor, o nnfPoolOpts, wantIdx bool) (*Tensor, *Tensor) {
 	g := nnfPoolGeom(op, x, o)
 	planes := cpu.Numel(x.shape[:len(x.shape)-2])
 	shape := nnfOutShape(x, g.OH, g.OW)
 	xc := nnfFloatInput(op, x)
 	out := newTensor(xc.dtype, shape)
-	idx := newTensor(Int64, shape)
-	id := idx.st.data.([]int64)
+	var idx *Tensor
+	var id []int64
+	needGrad := GradEnabled() && x.requiresGrad
+	if wantIdx || needGrad {
+		idx = newTensor(Int64, shape)
+		id = idx.st.data.([]int64)
+	}
 	switch d := nnfData(out).(type) {
 	case []float32:
 		cpu.MaxPool2d(d, id, nnfData(xc).([]float32), planes, g)
 	case []float64:
 		cpu.MaxPool2d(d, id, nnfData(xc).([]float64), planes, g)
 	}
-	return nnfRecordArgmax(op, x, castTo(out, x.dtype), idx, planes, g.H*g.W), idx
+	out = castTo(out, x.dtype)
+	if !needGrad {
+		return out, idx
+	}
+	return nnfRecordArgmax(op, x, out, idx, planes, g.H*g.W, wantIdx), idx
 }
 
 // nnfRecordArgmax records out, a selection of x's elements at the plane
 // positions idx, so that the gradient scatters back to those positions.
-func nnfRecordArgmax(op string, x, out, idx *Tensor, planes, inSize int) *Tensor {
+// shared says that idx goes back to the caller, who may write to it: the
+// backward pass then keeps its own copy.
+func nnfRecordArgmax(op string, x, out, idx *Tensor, planes, inSize int, shared bool) *Tensor {
 	outSize := 0
 	if planes > 0 {
 		outSize = out.Numel() / planes
 	}
-	id := slices.Clone(idx.st.data.([]int64)) // the caller may write to idx
+	id := idx.st.data.([]int64)
+	if shared {
+		id = slices.Clone(id)
+	}
 	l := &nnfLinear{
 		op: op + "_backward", adjOp: op + "_gather", in: out.shape, out: x.shape,
 		fwd: nnfKernel(func(d, s []float32) { cpu.ScatterAddPlanes(d, inSize, s, id, outSize, planes) },
@@ -378,7 +396,7 @@ func nnfAdaptiveMax(op string, x *Tensor, outH, outW int) (*Tensor, *Tensor) {
 	case []float64:
 		cpu.AdaptiveMaxPool2d(d, id, nnfData(xc).([]float64), planes, h, w, oh, ow)
 	}
-	return nnfRecordArgmax(op, x, castTo(out, x.dtype), idx, planes, h*w), idx
+	return nnfRecordArgmax(op, x, castTo(out, x.dtype), idx, planes, h*w, true), idx
 }
 
 // nnfAs2d views a [N, C, L] or [C, L] input of a 1-D pool as [.., 1, L].
@@ -392,15 +410,16 @@ func nnfAs2d(op string, x *Tensor) *Tensor {
 // MaxPool1d applies 1-D max pooling to x ([N, C, L] or [C, L]), as
 // F.max_pool1d.
 func MaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
-	v, _ := MaxPool1dWithIndices(x, o)
-	return v
+	const op = "max_pool1d"
+	v, _ := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
+	return v.Squeeze(-2)
 }
 
 // MaxPool1dWithIndices is MaxPool1d that also returns the int64 position
 // of each maximum along L.
 func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tensor) {
 	const op = "max_pool1d"
-	v, i := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode))
+	v, i := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
 	return v.Squeeze(-2), i.Squeeze(-2)
 }
 

@@ -82,6 +82,12 @@ func (t *Tensor) Sum() *Tensor { return t.SumDims(nil, false) }
 // SumDims sums over dims (all when empty), keeping them as size 1 when
 // keepdim is set. Integer and bool inputs sum to int64, as in PyTorch.
 func (t *Tensor) SumDims(dims []int, keepdim bool) *Tensor {
+	if out, keep := perfSumF32(t, dims, keepdim); out != nil {
+		in := t.shape
+		return record("sum", out, []*Tensor{t}, func(g *Tensor) []*Tensor {
+			return []*Tensor{g.Reshape(keep...).Expand(in...)}
+		})
+	}
 	r := prepReduce("sum", t, dims, keepdim)
 	var out *Tensor
 	switch t.dtype {

@@ -41,6 +41,15 @@ func (t *Tensor) redSoftmax(op string, dim int, log bool) *Tensor {
 	switch ct {
 	case Float32:
 		src := x.st.data.([]float32)[x.offset : x.offset+x.Numel()]
+		if inner == 1 && n > 0 {
+			// Rows of n contiguous elements: the Vec kernels (within 2 ulp).
+			if log {
+				cpu.VecLogSoftmax(out.st.data.([]float32), src, n)
+			} else {
+				cpu.VecSoftmax(out.st.data.([]float32), src, n)
+			}
+			break
+		}
 		if log {
 			cpu.LogSoftmax(out.st.data.([]float32), src, outer, n, inner)
 		} else {

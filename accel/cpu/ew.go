@@ -15,16 +15,27 @@ type ewInt interface {
 // Sigmoid returns 1/(1+exp(-x)).
 func Sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
-// ReLU returns max(x, 0); NaN stays NaN.
+// ReLU returns max(x, 0); NaN stays NaN, and so does -0, as PyTorch's relu
+// (and VecReLU) keep it: only values below zero are replaced.
 func ReLU[T Number](x T) T {
-	if x <= 0 {
+	if x < 0 {
 		return 0
 	}
 	return x
 }
 
-// Clamp returns min(max(x, lo), hi): hi when lo > hi, NaN for a NaN x.
-func Clamp[T Number](x, lo, hi T) T { return min(max(x, lo), hi) }
+// Clamp returns min(max(x, lo), hi): hi when lo > hi, NaN for a NaN x. A
+// bound replaces x only when x is beyond it, so a -0 clamped at lo = 0
+// stays -0, as in PyTorch (and VecClamp).
+func Clamp[T Number](x, lo, hi T) T {
+	if x < lo {
+		x = lo
+	}
+	if x > hi {
+		x = hi
+	}
+	return x
+}
 
 // LeakyReLU returns x for x > 0 and slope*x otherwise.
 func LeakyReLU(x, slope float64) float64 {

@@ -27,8 +27,27 @@ func ChannelMoments[T Float](mean, variance []float64, x []T, outer, c, inner in
 }
 
 // ChannelAffine writes y = x*scale[ch] + shift[ch] over [outer, c, inner]
-// (batch norm once its statistics are folded into scale and shift).
+// (batch norm once its statistics are folded into scale and shift). For
+// float32 each element is rounded once (a fused multiply-add, on the Vec
+// kernels); float64 multiplies and adds.
 func ChannelAffine[T Float](y, x []T, scale, shift []T, outer, c, inner int) {
+	if y32, ok := any(y).([]float32); ok {
+		x32, a32, b32 := any(x).([]float32), any(scale).([]float32), any(shift).([]float32)
+		for o := range outer {
+			for ch := range c {
+				off := (o*c + ch) * inner
+				yr, xr := y32[off:off+inner], x32[off:off+inner]
+				if inner >= 16 {
+					VecAffine(yr, xr, a32[ch], b32[ch])
+					continue
+				}
+				for i, v := range xr {
+					yr[i] = vecFMA32(a32[ch], v, b32[ch])
+				}
+			}
+		}
+		return
+	}
 	for o := range outer {
 		for ch := range c {
 			a, b := scale[ch], shift[ch]

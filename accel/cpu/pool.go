@@ -40,17 +40,191 @@ func floorDiv(a, b int) int {
 }
 
 // MaxPool2d writes the maximum of every window into dst ([P, OH, OW]) and
-// its position h*W+w within the input plane into idx. Padding never wins
-// (it acts as -inf); a NaN wins over every number, as in PyTorch. A window
-// that holds no input element (possible only with dilation) yields -inf and
-// an index outside the plane, which MaxPool2dBackward ignores.
+// its position h*W+w within the input plane into idx; idx may be nil when
+// only the values are wanted (inference). Padding never wins (it acts as
+// -inf); a NaN wins over every number, as in PyTorch. Among equal maxima
+// the first in row-major window order is taken. A window that holds no
+// input element (possible only with dilation) yields -inf and an index
+// outside the plane, which MaxPool2dBackward ignores.
+//
+// Without dilation the windows that lie inside the plane, the bulk of the
+// work, run in AVX2 assembly for float32 with horizontal stride 2 and
+// windows 2 or 3 wide (eight outputs at a time), else through unrolled 2x2
+// and 3x3 loops (and a plain loop for other sizes); the border windows and
+// dilated pools take the general loop. All take the same comparisons in
+// the same order, so they agree exactly.
 func MaxPool2d[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
+	if g.DH != 1 || g.DW != 1 {
+		maxPoolGeneral(dst, idx, src, planes, g)
+		return
+	}
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	// Capacities end with this call's data: maxPoolFast may read and write
+	// up to them (see there), never past.
+	src = src[: planes*hw : planes*hw]
+	dst = dst[: planes*ohw : planes*ohw]
+	if idx != nil {
+		idx = idx[: planes*ohw : planes*ohw]
+	}
+	// Output columns [owLo, owHi) have windows wholly inside [0, W).
+	owLo := min((g.PW+g.SW-1)/g.SW, g.OW)
+	owHi := owLo
+	if e := g.W + g.PW - g.KW; e >= 0 {
+		owHi = max(owLo, min(g.OW, e/g.SW+1))
+	}
+	for p := range planes {
+		s := src[p*hw : (p+1)*hw]
+		d := dst[p*ohw : (p+1)*ohw]
+		var ix []int64
+		if idx != nil {
+			ix = idx[p*ohw : (p+1)*ohw]
+		}
+		for oh := range g.OH {
+			h0 := oh*g.SH - g.PH
+			h1 := min(h0+g.KH, g.H)
+			h0 = max(h0, 0)
+			dr := d[oh*g.OW : (oh+1)*g.OW]
+			var ir []int64
+			if ix != nil {
+				ir = ix[oh*g.OW : (oh+1)*g.OW]
+			}
+			for ow := range owLo {
+				maxPoolWindow(dr, ir, ow, s, g, h0, h1)
+			}
+			mid := owLo + maxPoolFast(dr, ir, s, g, h0, h1-h0, owLo, owHi)
+			switch rows := h1 - h0; {
+			case rows == 2 && g.KW == 2:
+				maxPoolInterior2(dr, ir, s, g, h0, mid, owHi)
+			case rows == 3 && g.KW == 3:
+				maxPoolInterior3(dr, ir, s, g, h0, mid, owHi)
+			default:
+				for ow := mid; ow < owHi; ow++ {
+					maxPoolWindow(dr, ir, ow, s, g, h0, h1)
+				}
+			}
+			for ow := owHi; ow < g.OW; ow++ {
+				maxPoolWindow(dr, ir, ow, s, g, h0, h1)
+			}
+		}
+	}
+}
+
+// maxPoolWindow pools output column ow of rows [h0, h1) (no dilation),
+// clipping the window to the plane.
+func maxPoolWindow[T Float](dr []T, ir []int64, ow int, s []T, g Pool2d, h0, h1 int) {
+	w0 := ow*g.SW - g.PW
+	w1 := min(w0+g.KW, g.W)
+	w0 = max(w0, 0)
+	best, bi := s[h0*g.W+w0], h0*g.W+w0
+	for h := h0; h < h1; h++ {
+		row := s[h*g.W+w0 : h*g.W+w1]
+		for j, v := range row {
+			if v > best || v != v {
+				best, bi = v, h*g.W+w0+j
+			}
+		}
+	}
+	dr[ow] = best
+	if ir != nil {
+		ir[ow] = int64(bi)
+	}
+}
+
+// maxPoolInterior2 pools 2x2 windows at rows h0, h0+1 for output columns
+// [lo, hi), whose windows lie inside the plane.
+func maxPoolInterior2[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, lo, hi int) {
+	if lo >= hi {
+		return
+	}
+	W := g.W
+	r0 := s[h0*W : h0*W+W]
+	r1 := s[h0*W+W : h0*W+2*W]
+	if ir == nil {
+		for ow := lo; ow < hi; ow++ {
+			w := ow*g.SW - g.PW
+			a, b, c, e := r0[w], r0[w+1], r1[w], r1[w+1]
+			best := a
+			if b > best || b != b {
+				best = b
+			}
+			if c > best || c != c {
+				best = c
+			}
+			if e > best || e != e {
+				best = e
+			}
+			dr[ow] = best
+		}
+		return
+	}
+	base := h0 * W
+	for ow := lo; ow < hi; ow++ {
+		w := ow*g.SW - g.PW
+		a, b, c, e := r0[w], r0[w+1], r1[w], r1[w+1]
+		best, k := a, 0
+		if b > best || b != b {
+			best, k = b, 1
+		}
+		if c > best || c != c {
+			best, k = c, W
+		}
+		if e > best || e != e {
+			best, k = e, W+1
+		}
+		dr[ow] = best
+		ir[ow] = int64(base + w + k)
+	}
+}
+
+// maxPoolInterior3 pools 3x3 windows at rows h0..h0+2 for output columns
+// [lo, hi), whose windows lie inside the plane.
+func maxPoolInterior3[T Float](dr []T, ir []int64, s []T, g Pool2d, h0, lo, hi int) {
+	if lo >= hi {
+		return
+	}
+	W := g.W
+	r0 := s[h0*W : h0*W+W]
+	r1 := s[h0*W+W : h0*W+2*W]
+	r2 := s[h0*W+2*W : h0*W+3*W]
+	if ir == nil {
+		for ow := lo; ow < hi; ow++ {
+			w := ow*g.SW - g.PW
+			x0, x1, x2 := r0[w], r0[w+1], r0[w+2]
+			y0, y1, y2 := r1[w], r1[w+1], r1[w+2]
+			z0, z1, z2 := r2[w], r2[w+1], r2[w+2]
+			best := x0
+			for _, v := range [8]T{x1, x2, y0, y1, y2, z0, z1, z2} {
+				if v > best || v != v {
+					best = v
+				}
+			}
+			dr[ow] = best
+		}
+		return
+	}
+	base := h0 * W
+	offs := [8]int{1, 2, W, W + 1, W + 2, 2 * W, 2*W + 1, 2*W + 2}
+	for ow := lo; ow < hi; ow++ {
+		w := ow*g.SW - g.PW
+		vals := [8]T{r0[w+1], r0[w+2], r1[w], r1[w+1], r1[w+2], r2[w], r2[w+1], r2[w+2]}
+		best, k := r0[w], 0
+		for j, v := range vals {
+			if v > best || v != v {
+				best, k = v, offs[j]
+			}
+		}
+		dr[ow] = best
+		ir[ow] = int64(base + w + k)
+	}
+}
+
+// maxPoolGeneral is MaxPool2d for any geometry, dilation included.
+func maxPoolGeneral[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	negInf := T(math.Inf(-1))
 	for p := range planes {
 		s := src[p*hw : (p+1)*hw]
 		d := dst[p*ohw : (p+1)*ohw]
-		ix := idx[p*ohw : (p+1)*ohw]
 		for oh := range g.OH {
 			h0 := oh*g.SH - g.PH
 			h1 := min(h0+(g.KH-1)*g.DH+1, g.H)
@@ -73,7 +247,9 @@ func MaxPool2d[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
 					}
 				}
 				d[oh*g.OW+ow] = best
-				ix[oh*g.OW+ow] = int64(bi)
+				if idx != nil {
+					idx[p*ohw+oh*g.OW+ow] = int64(bi)
+				}
 			}
 		}
 	}
@@ -195,6 +371,14 @@ func AdaptiveEnd(o, in, out int) int { return ((o+1)*in + out - 1) / out }
 // AdaptiveAvgPool2d averages planes of H×W into planes of OH×OW with
 // PyTorch's adaptive windows.
 func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
+	if d32, ok := any(dst).([]float32); ok && OH == 1 && OW == 1 {
+		// Global average pooling: one float64 sum per plane (VecSum).
+		s32 := any(src).([]float32)
+		for p := range planes {
+			d32[p] = float32(VecSum(s32[p*H*W:(p+1)*H*W]) / float64(H*W))
+		}
+		return
+	}
 	for p := range planes {
 		s := src[p*H*W : (p+1)*H*W]
 		d := dst[p*OH*OW : (p+1)*OH*OW]
@@ -217,6 +401,16 @@ func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
 // AdaptiveAvgPool2dBackward adds the gradient of AdaptiveAvgPool2d for the
 // output gradient gy into dx.
 func AdaptiveAvgPool2dBackward[T Float](dx, gy []T, planes, H, W, OH, OW int) {
+	if OH == 1 && OW == 1 {
+		for p := range planes {
+			v := T(float64(gy[p]) / float64(H*W))
+			plane := dx[p*H*W : (p+1)*H*W]
+			for i := range plane {
+				plane[i] += v
+			}
+		}
+		return
+	}
 	for p := range planes {
 		d := dx[p*H*W : (p+1)*H*W]
 		s := gy[p*OH*OW : (p+1)*OH*OW]

@@ -51,7 +51,7 @@ func (o *SGD) Step() {
 				}
 				g = o.bufs[i]
 			}
-			p.Sub_(g.MulScalar(o.LR))
+			p.AddScaled_(g, -o.LR) // p.add_(g, alpha=-lr), as torch.optim.SGD
 		}
 	})
 }

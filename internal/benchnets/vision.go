@@ -24,8 +24,25 @@ func (c benchConvBN) apply(x *tensor.Tensor) *tensor.Tensor {
 	return x
 }
 
-func benchReLU(x *tensor.Tensor) *tensor.Tensor  { return x.ReLU() }
-func benchReLU6(x *tensor.Tensor) *tensor.Tensor { return x.ReLU6() }
+// benchInPlace reports whether an op may overwrite x, as torchvision's
+// inplace=True activations and ResNet's `out += identity` do: Ember does
+// not record in-place ops, so only when autograd will not need x (under
+// NoGrad, as in the benchmark).
+func benchInPlace(x *tensor.Tensor) bool { return !tensor.GradEnabled() || !x.RequiresGrad() }
+
+func benchReLU(x *tensor.Tensor) *tensor.Tensor {
+	if benchInPlace(x) {
+		return x.ReLU_()
+	}
+	return x.ReLU()
+}
+
+func benchReLU6(x *tensor.Tensor) *tensor.Tensor {
+	if benchInPlace(x) {
+		return x.ReLU6_()
+	}
+	return x.ReLU6()
+}
 
 // benchInvRes is MobileNetV2's inverted residual block: an optional 1x1
 // expansion with ReLU6, a 3x3 depthwise convolution with ReLU6, and a
@@ -121,6 +138,9 @@ func (b benchBasicBlock) apply(x *tensor.Tensor) *tensor.Tensor {
 	id := x
 	if b.down != nil {
 		id = b.down.apply(x)
+	}
+	if benchInPlace(y) {
+		return y.Add_(id).ReLU_()
 	}
 	return y.Add(id).ReLU()
 }
