@@ -9,9 +9,10 @@ import (
 // This file holds the reordering ops (flip, roll, repeat, tile,
 // repeat_interleave), the scans (cumsum, cumprod, diff), the nonzero tests
 // (any, all, count_nonzero, nonzero) and the diagonal ops (diagonal, diag,
-// trace, outer), with torch 1.13's semantics. The reordering ops gather
-// through per-dimension index maps (idxRemap), so their gradients, to any
-// order, are the adjoint scatter.
+// trace, outer), with torch 1.13's semantics. Flip, Roll, Repeat and
+// RepeatInterleave copy from strided views of the input (negative strides
+// walk a flipped dim backwards, zero strides repeat); their gradients are
+// built from differentiable ops, so they can be differentiated again.
 
 // moreNormDims normalises a list of dims that must be distinct (empty is
 // allowed). A 0-d tensor accepts dim 0 and -1, as PyTorch.
@@ -52,19 +53,20 @@ func moreData[T Elem](x *Tensor) []T {
 func (t *Tensor) Flip(dims ...int) *Tensor {
 	const op = "flip"
 	nd := len(t.shape)
-	maps := make([][]int, nd)
-	for _, d := range moreNormDims(op, dims, nd) {
-		if nd == 0 {
-			break
+	ds := moreNormDims(op, dims, nd)
+	// Copy from a view that walks the flipped dims backwards.
+	st, off := slices.Clone(t.strides), t.offset
+	for _, d := range ds {
+		if nd > 0 && t.shape[d] > 0 {
+			off += (t.shape[d] - 1) * st[d]
+			st[d] = -st[d]
 		}
-		n := t.shape[d]
-		m := make([]int, n)
-		for i := range m {
-			m[i] = n - 1 - i
-		}
-		maps[d] = m
 	}
-	return idxRemap(op, t, t.shape, maps, 0)
+	out := newTensor(t.dtype, t.shape)
+	copyData(t.shape, out.st.data, out.view(), t.st.data, cpu.View{Offset: off, Strides: st})
+	return record(op, out, []*Tensor{t}, func(g *Tensor) []*Tensor {
+		return []*Tensor{g.Flip(ds...)}
+	})
 }
 
 // Roll returns a copy of t with the elements shifted along dims, shifts[i]
@@ -89,23 +91,56 @@ func (t *Tensor) Roll(shifts, dims []int) *Tensor {
 	for i, d := range dims {
 		total[normDim(op, d, max(nd, 1))] += shifts[i]
 	}
-	maps := make([][]int, nd)
+	// Each rolled dim splits into two blocks that swap places: copy the
+	// 2^k combinations of blocks.
+	var rd, rs []int
 	for d := range nd {
-		n := t.shape[d]
-		if n == 0 {
-			continue
+		if n := t.shape[d]; n > 0 {
+			if s := (total[d]%n + n) % n; s != 0 {
+				rd, rs = append(rd, d), append(rs, s)
+			}
 		}
-		s := (total[d]%n + n) % n
-		if s == 0 {
-			continue
-		}
-		m := make([]int, n)
-		for i := range m {
-			m[i] = (i - s + n) % n
-		}
-		maps[d] = m
 	}
-	return idxRemap(op, t, t.shape, maps, 0)
+	out := newTensor(t.dtype, t.shape)
+	for mask := range 1 << len(rd) {
+		shape := slices.Clone(t.shape)
+		so, do := t.offset, 0
+		for b, d := range rd {
+			n, s := t.shape[d], rs[b]
+			if mask>>b&1 == 1 { // out[:s] = t[n-s:]
+				shape[d] = s
+				so += (n - s) * t.strides[d]
+			} else { // out[s:] = t[:n-s]
+				shape[d] = n - s
+				do += s * out.strides[d]
+			}
+		}
+		copyData(shape, out.st.data, cpu.View{Offset: do, Strides: out.strides}, t.st.data, cpu.View{Offset: so, Strides: t.strides})
+	}
+	back := make([]int, len(rd))
+	for i, s := range rs {
+		back[i] = -s
+	}
+	return record(op, out, []*Tensor{t}, func(g *Tensor) []*Tensor {
+		if len(rd) == 0 {
+			return []*Tensor{g}
+		}
+		return []*Tensor{g.Roll(back, rd)}
+	})
+}
+
+// moreRepeatCopy copies the view of t with the given shape and strides
+// (zero strides repeat) into a new contiguous tensor of shape outShape,
+// which has as many elements. The gradient reshapes the output gradient to
+// shape and sums it over sumDims, the repeated dims, into t's shape.
+func (t *Tensor) moreRepeatCopy(op string, shape, strides, outShape, sumDims []int) *Tensor {
+	out := newTensor(t.dtype, shape)
+	copyData(shape, out.st.data, out.view(), t.st.data, cpu.View{Offset: t.offset, Strides: strides})
+	out = out.asView(slices.Clone(outShape), cpu.Contiguous(outShape), 0)
+	in := t.shape
+	return record(op, out, []*Tensor{t}, func(g *Tensor) []*Tensor {
+		return []*Tensor{g.Reshape(shape...).SumDims(sumDims, false).Reshape(in...)}
+	})
 }
 
 // Repeat returns t repeated sizes[i] times along each dimension
@@ -125,30 +160,24 @@ func (t *Tensor) Repeat(sizes ...int) *Tensor {
 			panicf(op, "repeats cannot be negative, got %v", sizes)
 		}
 	}
-	padded := make([]int, len(sizes))
-	for i := range padded {
-		padded[i] = 1
-	}
-	copy(padded[len(sizes)-nd:], t.shape)
-	x := t
-	if len(sizes) > nd {
-		x = t.Reshape(padded...)
-	}
+	// Copy the view of shape (s0, n0, s1, n1, ...) whose s dims have
+	// stride 0, then read it as (s0*n0, s1*n1, ...).
+	lead := len(sizes) - nd
+	shape := make([]int, 0, 2*len(sizes))
+	strides := make([]int, 0, 2*len(sizes))
 	outShape := make([]int, len(sizes))
-	maps := make([][]int, len(sizes))
-	for d, s := range sizes {
-		n := padded[d]
-		outShape[d] = n * s
-		if s == 1 || n == 0 {
-			continue
+	sumDims := make([]int, len(sizes))
+	for i, s := range sizes {
+		n, st := 1, 0
+		if i >= lead {
+			n, st = t.shape[i-lead], t.strides[i-lead]
 		}
-		m := make([]int, n*s)
-		for i := range m {
-			m[i] = i % n
-		}
-		maps[d] = m
+		shape = append(shape, s, n)
+		strides = append(strides, 0, st)
+		outShape[i] = s * n
+		sumDims[i] = 2 * i
 	}
-	return idxRemap(op, x, outShape, maps, 0)
+	return t.moreRepeatCopy(op, shape, strides, outShape, sumDims)
 }
 
 // Tile repeats t as torch.tile: like Repeat, except that when dims has
@@ -174,11 +203,12 @@ func (t *Tensor) RepeatInterleave(repeats, dim int) *Tensor {
 		panicf(op, "repeats cannot be negative, got %d", repeats)
 	}
 	d := normDim(op, dim, len(t.shape))
-	m := make([]int, t.shape[d]*repeats)
-	for i := range m {
-		m[i] = i / repeats
-	}
-	return t.moreRemapDim(op, d, m)
+	// Copy the view with a dim of size repeats and stride 0 after d.
+	shape := slices.Insert(slices.Clone(t.shape), d+1, repeats)
+	strides := slices.Insert(slices.Clone(t.strides), d+1, 0)
+	outShape := slices.Clone(t.shape)
+	outShape[d] *= repeats
+	return t.moreRepeatCopy(op, shape, strides, outShape, []int{d + 1})
 }
 
 // RepeatInterleaveTensor repeats element i of t along dim repeats[i] times

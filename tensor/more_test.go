@@ -120,6 +120,9 @@ func TestMoreGradients(t *testing.T) {
 	gradcheck(t, "roll", func(in ...*moreT) *moreT { return in[0].Roll([]int{1, -5}, []int{0, 2}) }, x)
 	gradcheck(t, "roll_flat", func(in ...*moreT) *moreT { return in[0].Roll([]int{7}, nil) }, x)
 	gradcheck(t, "repeat", func(in ...*moreT) *moreT { return in[0].Repeat(2, 1, 3) }, m)
+	gradcheck(t, "repeat_0d", func(in ...*moreT) *moreT { return in[0].Repeat(2, 3) }, tensor.Scalar(1.5))
+	gradcheck(t, "repeat_0d_none", func(in ...*moreT) *moreT { return in[0].Repeat() }, tensor.Scalar(1.5))
+	gradcheck(t, "roll_none", func(in ...*moreT) *moreT { return in[0].Roll([]int{4}, []int{1}) }, m)
 	gradcheck(t, "tile", func(in ...*moreT) *moreT { return in[0].Tile(2) }, m)
 	gradcheck(t, "repeat_interleave", func(in ...*moreT) *moreT { return in[0].RepeatInterleave(2, -1) }, x)
 	gradcheck(t, "repeat_interleave_tensor", func(in ...*moreT) *moreT {
@@ -185,6 +188,7 @@ func TestMoreSecondOrder(t *testing.T) {
 	moreGradgradcheck(t, "flip", func(in ...*moreT) *moreT { return in[0].Flip(1).Mul(in[0]) }, x)
 	moreGradgradcheck(t, "roll", func(in ...*moreT) *moreT { return in[0].Roll([]int{2}, []int{2}).Mul(in[0]) }, x)
 	moreGradgradcheck(t, "repeat", func(in ...*moreT) *moreT { r := in[0].Repeat(2, 1, 1); return r.Mul(r) }, x)
+	moreGradgradcheck(t, "repeat_interleave", func(in ...*moreT) *moreT { r := in[0].RepeatInterleave(2, 1); return r.Mul(r) }, x)
 	moreGradgradcheck(t, "cumsum", func(in ...*moreT) *moreT { return in[0].Cumsum(1).Mul(in[0]) }, x)
 	moreGradgradcheck(t, "cumprod", func(in ...*moreT) *moreT { return in[0].Cumprod(2) }, x)
 	z := tensor.FromSlice([]float64{1.5, 0, 2, -1, 0.5, 0, 0, 3, 1, 2, 2, -0.5, 1, 3, 0}, 3, 5)

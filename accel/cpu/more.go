@@ -11,6 +11,7 @@ package cpu
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -65,13 +66,32 @@ func Cumprod[T, A Number](dst, src []T, outer, n, inner int) {
 
 func moreScan[T, A Number](dst, src []T, outer, n, inner int, prod bool) {
 	moreBlocks(outer, n, inner, func(o int) {
+		base := o * n * inner
+		if inner == 1 {
+			var a A = 0
+			if prod {
+				a = 1
+			}
+			s, d := src[base:base+n], dst[base:base+n]
+			if prod {
+				for i, v := range s {
+					a *= A(v)
+					d[i] = T(a)
+				}
+			} else {
+				for i, v := range s {
+					a += A(v)
+					d[i] = T(a)
+				}
+			}
+			return
+		}
 		acc := make([]A, inner)
 		if prod {
 			for j := range acc {
 				acc[j] = 1
 			}
 		}
-		base := o * n * inner
 		for i := range n {
 			s := src[base+i*inner : base+(i+1)*inner]
 			d := dst[base+i*inner : base+(i+1)*inner]
@@ -130,54 +150,97 @@ func CumprodBackward[T Float](dx, g, x, y []T, outer, n, inner int) {
 	})
 }
 
-// moreKV is an element of a line being sorted: its value and its position.
-type moreKV[T Number] struct {
-	v T
+// The sort order is encoded in integer keys whose unsigned order is the
+// order of the values: NaN above +Inf (every NaN the same key), -0 equal to
+// +0, and for a descending sort the keys complemented. Ties are broken by
+// position, which makes the order total, so any sort gives the result of a
+// stable one. Elements of up to 32 bits pack key and position into one
+// uint64 and sort as plain integers; 64-bit elements sort (key, position)
+// pairs.
+
+// moreF32Key and moreF64Key return the keys of floats.
+func moreF32Key(f float32) uint32 {
+	switch {
+	case f != f:
+		return 0xFFC00000 // the key of the canonical NaN 0x7FC00000
+	case f == 0:
+		return 1 << 31
+	}
+	b := math.Float32bits(f)
+	return b ^ (uint32(int32(b)>>31) | 1<<31) // negative: all bits flipped; else the sign bit set
+}
+
+func moreF64Key(f float64) uint64 {
+	switch {
+	case f != f:
+		return 0xFFF8000000000000
+	case f == 0:
+		return 1 << 63
+	}
+	b := math.Float64bits(f)
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
+}
+
+// moreKeys32 fills dst with key<<32 | position for len(dst) elements of a
+// line (at base, stride inner) of src, an element type of at most 32 bits,
+// the first of which has position pos0; flip complements the keys.
+func moreKeys32[T Number](dst []uint64, src []T, base, inner, pos0 int, flip uint32) {
+	switch s := any(src).(type) {
+	case []float32:
+		for i := range dst {
+			dst[i] = uint64(moreF32Key(s[base+i*inner])^flip)<<32 | uint64(pos0+i)
+		}
+	case []int32:
+		for i := range dst {
+			dst[i] = uint64(uint32(s[base+i*inner])^(1<<31)^flip)<<32 | uint64(pos0+i)
+		}
+	case []int8:
+		for i := range dst {
+			dst[i] = uint64(uint32(uint8(s[base+i*inner])^0x80)^flip)<<32 | uint64(pos0+i)
+		}
+	case []uint8:
+		for i := range dst {
+			dst[i] = uint64(uint32(s[base+i*inner])^flip)<<32 | uint64(pos0+i)
+		}
+	default:
+		panic("cpu: no 32-bit sort key for this type")
+	}
+}
+
+// moreKeys64 is moreKeys32 for 64-bit elements.
+func moreKeys64[T Number](dst []moreKeyPos, src []T, base, inner int, flip uint64) {
+	switch s := any(src).(type) {
+	case []float64:
+		for i := range dst {
+			dst[i] = moreKeyPos{moreF64Key(s[base+i*inner]) ^ flip, int64(i)}
+		}
+	case []int64:
+		for i := range dst {
+			dst[i] = moreKeyPos{uint64(s[base+i*inner]) ^ (1 << 63) ^ flip, int64(i)}
+		}
+	default:
+		panic("cpu: no 64-bit sort key for this type")
+	}
+}
+
+// moreKeyPos is a 64-bit key with the position it came from.
+type moreKeyPos struct {
+	k uint64
 	i int64
 }
 
-// moreOrder returns the comparison of a sort: ascending or descending by
-// value, NaN above every number (first when descending, last otherwise),
-// equal values (and NaNs) by position, so the result is that of a stable
-// sort (torch.sort with stable=True).
-func moreOrder[T Number](descending bool) func(a, b moreKV[T]) int {
-	if descending {
-		return func(a, b moreKV[T]) int {
-			an, bn := a.v != a.v, b.v != b.v
-			switch {
-			case an && !bn:
-				return -1
-			case bn && !an:
-				return 1
-			case !an && a.v > b.v:
-				return -1
-			case !an && a.v < b.v:
-				return 1
-			}
-			return cmp.Compare(a.i, b.i)
-		}
+func moreKeyPosCmp(a, b moreKeyPos) int {
+	if c := cmp.Compare(a.k, b.k); c != 0 {
+		return c
 	}
-	return func(a, b moreKV[T]) int {
-		an, bn := a.v != a.v, b.v != b.v
-		switch {
-		case an && !bn:
-			return 1
-		case bn && !an:
-			return -1
-		case !an && a.v < b.v:
-			return -1
-		case !an && a.v > b.v:
-			return 1
-		}
-		return cmp.Compare(a.i, b.i)
-	}
+	return cmp.Compare(a.i, b.i)
 }
 
 // SortLines sorts every line of the (outer, n, inner) layout of src and
 // writes the sorted values to vals and their positions along the line to idx
 // (both in the same layout). The sort is stable: equal values keep their
-// order, in both directions. NaN counts as larger than every number, as in
-// PyTorch.
+// order, in both directions. NaN counts as larger than every number and -0
+// as equal to +0, as in PyTorch.
 func SortLines[T Number](vals []T, idx []int64, src []T, outer, n, inner int, descending bool) {
 	TopKLines(vals, idx, src, outer, n, inner, n, !descending)
 }
@@ -193,59 +256,120 @@ func TopKLines[T Number](vals []T, idx []int64, src []T, outer, n, inner, k int,
 	if k == 0 || n == 0 {
 		return
 	}
-	order := moreOrder[T](!smallest)
+	var zero T
+	wide := false
+	switch any(zero).(type) {
+	case float64, int64:
+		wide = true
+	}
+	heap := k*4 < n
+	var flip uint64
+	if !smallest {
+		flip = math.MaxUint64
+	}
 	moreLines(outer, n, inner, func(base int) {
-		o := base / (n * inner)
-		j := base % (n * inner)
-		obase := o*k*inner + j
-		var buf []moreKV[T]
-		if k*4 >= n {
-			buf = make([]moreKV[T], n)
-			for i := range buf {
-				buf[i] = moreKV[T]{src[base+i*inner], int64(i)}
+		o, j := base/(n*inner), base%(n*inner)
+		out := o*k*inner + j
+		if !wide && n <= math.MaxUint32 {
+			var buf []uint64
+			if heap {
+				buf = moreSelect32(src, base, n, inner, k, uint32(flip))
+			} else {
+				buf = make([]uint64, n)
+				moreKeys32(buf, src, base, inner, 0, uint32(flip))
 			}
-			slices.SortFunc(buf, order)
-		} else {
-			buf = moreSelect(src, base, n, inner, k, order)
-			slices.SortFunc(buf, order)
+			slices.Sort(buf)
+			for i, e := range buf[:k] {
+				p := int(uint32(e))
+				vals[out+i*inner] = src[base+p*inner]
+				idx[out+i*inner] = int64(p)
+			}
+			return
 		}
-		for i := range k {
-			vals[obase+i*inner] = buf[i].v
-			idx[obase+i*inner] = buf[i].i
+		buf := make([]moreKeyPos, n)
+		moreKeys64(buf, src, base, inner, flip)
+		if heap {
+			buf = moreSelect(buf, k, moreKeyPosCmp)
+		}
+		slices.SortFunc(buf, moreKeyPosCmp)
+		for i, e := range buf[:k] {
+			vals[out+i*inner] = src[base+int(e.i)*inner]
+			idx[out+i*inner] = e.i
 		}
 	})
 }
 
-// moreSelect returns the k elements of a line that come first in order (in
-// no particular order), keeping them in a binary heap whose root is the one
-// that comes last.
-func moreSelect[T Number](src []T, base, n, inner, k int, order func(a, b moreKV[T]) int) []moreKV[T] {
-	h := make([]moreKV[T], k)
-	for i := range h {
-		h[i] = moreKV[T]{src[base+i*inner], int64(i)}
+// moreSelect32 returns the k smallest packed keys (see moreKeys32) of a
+// line, in no particular order, keeping them in a binary max-heap while the
+// keys are made a chunk at a time.
+func moreSelect32[T Number](src []T, base, n, inner, k int, flip uint32) []uint64 {
+	h := make([]uint64, 0, k)
+	var chunk [256]uint64
+	for lo := 0; lo < n; lo += len(chunk) {
+		c := chunk[:min(len(chunk), n-lo)]
+		moreKeys32(c, src, base+lo*inner, inner, lo, flip)
+		for _, e := range c {
+			if len(h) < k {
+				h = append(h, e)
+				for i := len(h) - 1; i > 0; { // sift up
+					p := (i - 1) / 2
+					if h[p] >= h[i] {
+						break
+					}
+					h[p], h[i] = h[i], h[p]
+					i = p
+				}
+				continue
+			}
+			if e >= h[0] {
+				continue
+			}
+			h[0] = e
+			for i := 0; ; { // sift down
+				ch := 2*i + 1
+				if ch >= k {
+					break
+				}
+				if ch+1 < k && h[ch+1] > h[ch] {
+					ch++
+				}
+				if h[ch] <= h[i] {
+					break
+				}
+				h[i], h[ch] = h[ch], h[i]
+				i = ch
+			}
+		}
 	}
+	return h
+}
+
+// moreSelect returns the k smallest elements of buf under the total order
+// c (in no particular order), found with a binary heap whose root is the
+// largest of those kept; it reuses buf's storage.
+func moreSelect[E any](buf []E, k int, c func(a, b E) int) []E {
+	h := buf[:k]
 	down := func(i int) {
 		for {
-			c := 2*i + 1
-			if c >= k {
+			ch := 2*i + 1
+			if ch >= k {
 				return
 			}
-			if c+1 < k && order(h[c+1], h[c]) > 0 {
-				c++
+			if ch+1 < k && c(h[ch+1], h[ch]) > 0 {
+				ch++
 			}
-			if order(h[c], h[i]) <= 0 {
+			if c(h[ch], h[i]) <= 0 {
 				return
 			}
-			h[i], h[c] = h[c], h[i]
-			i = c
+			h[i], h[ch] = h[ch], h[i]
+			i = ch
 		}
 	}
 	for i := k/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	for i := k; i < n; i++ {
-		e := moreKV[T]{src[base+i*inner], int64(i)}
-		if order(e, h[0]) < 0 {
+	for _, e := range buf[k:] {
+		if c(e, h[0]) < 0 {
 			h[0] = e
 			down(0)
 		}

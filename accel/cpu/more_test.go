@@ -16,13 +16,29 @@ func TestMoreTopKPaths(t *testing.T) {
 	src := make([]float64, outer*n*inner)
 	for i := range src {
 		src[i] = float64(r.IntN(9) - 4)
-		if r.IntN(10) == 0 {
+		switch r.IntN(10) {
+		case 0:
 			src[i] = math.NaN()
+		case 1:
+			src[i] = math.Copysign(0, -1)
 		}
 	}
+	moreCheckTopK(t, "float64", src, outer, n, inner)
+	f32 := make([]float32, len(src))
+	i8 := make([]int8, len(src))
+	for i, v := range src {
+		f32[i] = float32(v)
+		i8[i] = int8(v)
+	}
+	moreCheckTopK(t, "float32", f32, outer, n, inner)
+	moreCheckTopK(t, "int8", i8, outer, n, inner)
+}
+
+func moreCheckTopK[T Number](t *testing.T, name string, src []T, outer, n, inner int) {
+	t.Helper()
 	for _, smallest := range []bool{true, false} {
 		for _, k := range []int{1, 4, 9, 10, 37} { // k*4 < n selects with the heap
-			vals := make([]float64, outer*k*inner)
+			vals := make([]T, outer*k*inner)
 			idx := make([]int64, outer*k*inner)
 			TopKLines(vals, idx, src, outer, n, inner, k, smallest)
 			for o := range outer {
@@ -31,7 +47,7 @@ func TestMoreTopKPaths(t *testing.T) {
 					for i := range line {
 						line[i] = int64(i)
 					}
-					key := func(i int64) float64 { return src[o*n*inner+int(i)*inner+j] }
+					key := func(i int64) float64 { return float64(src[o*n*inner+int(i)*inner+j]) }
 					slices.SortStableFunc(line, func(a, b int64) int {
 						x, y := key(a), key(b)
 						if !smallest {
@@ -54,10 +70,10 @@ func TestMoreTopKPaths(t *testing.T) {
 					for i := range k {
 						p := o*k*inner + i*inner + j
 						if idx[p] != line[i] {
-							t.Fatalf("smallest=%v k=%d line (%d,%d): position %d is %d, want %d", smallest, k, o, j, i, idx[p], line[i])
+							t.Fatalf("%s smallest=%v k=%d line (%d,%d): position %d is %d, want %d", name, smallest, k, o, j, i, idx[p], line[i])
 						}
-						if v := key(line[i]); vals[p] != v && !(math.IsNaN(v) && math.IsNaN(vals[p])) {
-							t.Fatalf("smallest=%v k=%d: value %v, want %v", smallest, k, vals[p], v)
+						if v, got := key(line[i]), float64(vals[p]); got != v && !(math.IsNaN(v) && math.IsNaN(got)) {
+							t.Fatalf("%s smallest=%v k=%d: value %v, want %v", name, smallest, k, got, v)
 						}
 					}
 				}
@@ -93,5 +109,31 @@ func TestMoreScansAndNonzero(t *testing.T) {
 	CountNonzeroRows(cnt, rows, 3, 2)
 	if !slices.Equal(anyv, []bool{false, true, false}) || !slices.Equal(all, []bool{false, true, false}) || !slices.Equal(cnt, []int64{0, 2, 0}) {
 		t.Errorf("any %v all %v count %v", anyv, all, cnt)
+	}
+}
+
+func BenchmarkMoreSortLines(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const outer, n = 16, 8192
+	src := make([]float32, outer*n)
+	for i := range src {
+		src[i] = float32(r.NormFloat64())
+	}
+	vals, idx := make([]float32, len(src)), make([]int64, len(src))
+	for b.Loop() {
+		SortLines(vals, idx, src, outer, n, 1, false)
+	}
+}
+
+func BenchmarkMoreTopKLines(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const outer, n, k = 16, 8192, 10
+	src := make([]float32, outer*n)
+	for i := range src {
+		src[i] = float32(r.NormFloat64())
+	}
+	vals, idx := make([]float32, outer*k), make([]int64, outer*k)
+	for b.Loop() {
+		TopKLines(vals, idx, src, outer, n, 1, k, false)
 	}
 }

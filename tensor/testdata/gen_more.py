@@ -102,7 +102,8 @@ g.add("diff_0", "diff", [m], m.diff(n=0), n=0, dim=-1)
 
 # ---- sort, argsort ----
 xt = torch.tensor([[3.0, nan, 1.0, 3.0, -0.0, 0.0, nan, 1.0],
-                   [-inf, 2.0, inf, 2.0, 2.0, -1.0, inf, -inf]])
+                   [-inf, 2.0, inf, 2.0, 2.0, -1.0, inf, -inf],
+                   [0.0, -0.0, nan, -inf, 0.0, -0.0, 1.0, -1.0]])  # -0 ties with 0
 for d in [1, -1, 0]:
     for desc in [False, True]:
         vals, idx = torch.sort(xt, dim=d, descending=desc, stable=True)
