@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 
 	"github.com/emberml/ember/accel/cpu"
 	"github.com/x448/float16"
@@ -241,7 +242,7 @@ func (t *Tensor) MaskedFill_(mask *Tensor, value float64) *Tensor {
 	if mask.dtype != Bool {
 		panicf("masked_fill_", "expected a bool mask, got %v", mask.dtype)
 	}
-	if s, ok := BroadcastShapes(t.shape, mask.shape); !ok || !equalInts(s, t.shape) {
+	if s, ok := BroadcastShapes(t.shape, mask.shape); !ok || !slices.Equal(s, t.shape) {
 		panicf("masked_fill_", "mask of shape %v cannot be broadcast to %v", mask.shape, t.shape)
 	}
 	return t.Copy_(ewSelect("masked_fill_", mask, ewFillValue("masked_fill_", t.dtype, value), t))
@@ -260,7 +261,7 @@ func ewAll(b *Tensor) bool {
 // Equal reports whether a and b have the same shape and equal elements
 // (compared after type promotion; NaN is not equal to NaN), as torch.equal.
 func Equal(a, b *Tensor) bool {
-	if !equalInts(a.shape, b.shape) {
+	if !slices.Equal(a.shape, b.shape) {
 		return false
 	}
 	return ewAll(a.Eq(b))

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"github.com/emberml/ember/accel/cpu"
+	"slices"
 )
 
 // binFuncs holds one binary kernel per compute dtype; nil means the op does
@@ -277,7 +278,7 @@ func (t *Tensor) Copy_(u *Tensor) *Tensor {
 		// from a copy so every element gets the source's old value.
 		u = u.Detach().Clone()
 	}
-	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
+	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !slices.Equal(s, t.shape) {
 		panicf("copy_", "source of shape %v cannot be broadcast to %v", u.shape, t.shape)
 	}
 	if u.dtype == t.dtype {
@@ -290,7 +291,7 @@ func (t *Tensor) Copy_(u *Tensor) *Tensor {
 
 func (t *Tensor) inPlace(op string, fs *binFuncs, u *Tensor) *Tensor {
 	checkInPlace(op, t)
-	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
+	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !slices.Equal(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
 	}
 	if perfInPlace(fs, t, u) {
@@ -301,16 +302,4 @@ func (t *Tensor) inPlace(op string, fs *binFuncs, u *Tensor) *Tensor {
 		panicf(op, "result type %v cannot be cast to the in-place operand's dtype %v", r.dtype, t.dtype)
 	}
 	return t.Copy_(r)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 
 	"github.com/emberml/ember/accel/cpu"
 )
@@ -91,7 +92,7 @@ func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		panicf(op, "expected a floating-point tensor, got %v", t.dtype)
 	}
-	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !equalInts(s, t.shape) {
+	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !slices.Equal(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)
 	}
 	if t.dtype == Float16 && u.dtype == Float16 {
@@ -131,7 +132,7 @@ func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
 // (same shape), or nil when they are not both float32 and contiguous; then
 // the caller takes its general path.
 func perfGradF32(g, v *Tensor, k func(dst, g, v []float32)) *Tensor {
-	if g.dtype != Float32 || v.dtype != Float32 || !equalInts(g.shape, v.shape) || !g.IsContiguous() || !v.IsContiguous() {
+	if g.dtype != Float32 || v.dtype != Float32 || !slices.Equal(g.shape, v.shape) || !g.IsContiguous() || !v.IsContiguous() {
 		return nil
 	}
 	out := newTensor(Float32, g.shape)
