@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 go mod download
 go test -count=1 -run 'Example_linearRegression' -v ./autograd/
-go test -count=1 -run '^$' -bench 'BenchmarkMatMul/' -benchtime 3x ./accel/cpu/
+go test -count=1 -run '^$' -bench '^BenchmarkMatMul$' -benchtime 3x ./accel/cpu/
