@@ -41,8 +41,8 @@ func TestOvhFusedBackwardMatchesComposite(t *testing.T) {
 		"relu":     {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].ReLU() }, []*tensor.Tensor{x}},
 		"hardtanh": {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Hardtanh(-0.5, 0.75) }, []*tensor.Tensor{x}},
 		"relu6":    {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].MulScalar(4).ReLU6() }, []*tensor.Tensor{x}},
-		"silu": {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].SiLU() }, []*tensor.Tensor{x}},
-		"tanh": {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Tanh() }, []*tensor.Tensor{x}},
+		"silu":     {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].SiLU() }, []*tensor.Tensor{x}},
+		"tanh":     {func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Tanh() }, []*tensor.Tensor{x}},
 		"batch_norm_train": {func(in ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.BatchNorm(in[0], nil, nil, in[1], in[2], true, 0.1, 1e-5)
 		}, []*tensor.Tensor{x, w, b}},
