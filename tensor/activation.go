@@ -45,7 +45,7 @@ func (t *Tensor) ReLU() *Tensor {
 		panicf("relu", "bool inputs not supported")
 	}
 	return ewUnary("relu", ewReluFns, t, func(g, out *Tensor) *Tensor {
-		if !GradEnabled() {
+		if !ovhNeedGraph(g) {
 			if r := perfGradF32(g, out, cpu.ReLUGradF32); r != nil {
 				return r
 			}
@@ -78,7 +78,7 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 	ewCheckFits(op, t.dtype, lo)
 	ewCheckFits(op, t.dtype, hi)
 	return ewUnary(op, ewClampFns(lo, hi, true, true), t, func(g, out *Tensor) *Tensor {
-		if !GradEnabled() && perfF32Exact(lo) && perfF32Exact(hi) {
+		if !ovhNeedGraph(g) && perfF32Exact(lo) && perfF32Exact(hi) {
 			lo32, hi32 := float32(lo), float32(hi)
 			if r := perfGradF32(g, t, func(d, g, x []float32) { cpu.RangeGradF32(d, g, x, lo32, hi32) }); r != nil {
 				return r

@@ -258,6 +258,15 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			panicf("backward", "trying to backward through the graph a second time (op %s); set RetainGraph on the first call", n.op)
 		}
 		n.checkVersions(t)
+		if !createGraph {
+			// Tell the backward function that nothing it computes is
+			// recorded (ovhNeedGraph), on a tensor of its own: g may
+			// have gone to results.
+			if _, ok := want[t]; ok {
+				g = g.Detach()
+			}
+			g.ovhNoGraph = true
+		}
 		gs := n.backward(g)
 		if n.user {
 			for _, gi := range gs {
@@ -346,6 +355,14 @@ func accumulateGrad(t, g *Tensor, createGraph bool) {
 	}
 	t.grad = t.grad.Add(g)
 }
+
+// ovhNeedGraph reports whether a backward function called with the
+// gradient g must compute with recorded (differentiable) tensor ops: grad
+// mode is on and the engine runs with CreateGraph. The engine leaves the
+// process-wide grad mode alone, so GradEnabled alone cannot tell a
+// CreateGraph pass from an ordinary one; without CreateGraph the engine
+// marks g, and the fused kernels may be used.
+func ovhNeedGraph(g *Tensor) bool { return GradEnabled() && !g.ovhNoGraph }
 
 // topoOrder returns the tensors reachable from roots through recorded ops,
 // every tensor before the inputs of its op (reverse post-order), without

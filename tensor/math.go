@@ -59,7 +59,7 @@ func ewFloatBin(f func(a, b float64) float64) *binFuncs {
 // recorded (CreateGraph), it runs composite, built from differentiable ops,
 // so that higher derivatives are right.
 func ewBackward(op string, g, v *Tensor, fused func(g, v float64) float64, composite func() *Tensor) *Tensor {
-	if GradEnabled() {
+	if ovhNeedGraph(g) {
 		return composite()
 	}
 	return binary(op+"_backward", ewFloatBin(fused), g, v)

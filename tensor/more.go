@@ -324,7 +324,7 @@ func moreCumprodGrad(x, out, g *Tensor, d int) *Tensor {
 	if x.Detach().All().ToBools()[0] { // no zeros: PyTorch's formula
 		return moreRevCumsum(g.Mul(out), d).Div(x)
 	}
-	if GradEnabled() {
+	if ovhNeedGraph(g) {
 		return moreCumprodGradZeros(x, g, d)
 	}
 	ct := x.dtype

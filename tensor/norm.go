@@ -82,7 +82,7 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		}
 		shift[ch] -= mean[ch] * scale[ch]
 	}
-	out := newTensor(xc.dtype, x.shape)
+	out := ovhNewOut(xc.dtype, x.shape)
 	switch d := nnfData(out).(type) {
 	case []float32:
 		cpu.ChannelAffine(d, nnfData(xc).([]float32), nnfConv[float32](scale), nnfConv[float32](shift), outer, c, inner)
@@ -100,7 +100,7 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		spec.mean, spec.rstd = mean, rstd
 	}
 	return record(op, out, []*Tensor{x, weight, bias}, func(g *Tensor) []*Tensor {
-		if GradEnabled() {
+		if ovhNeedGraph(g) {
 			return spec.backward(g, x, weight, bias)
 		}
 		gc := nnfFloatInput(op, g)
@@ -179,7 +179,7 @@ func nnfNormRows(op string, x, weight, bias *Tensor, eps float64, rows, n, group
 	}
 	out = castTo(out, x.dtype)
 	return record(op, out, []*Tensor{x, weight, bias}, func(g *Tensor) []*Tensor {
-		if GradEnabled() {
+		if ovhNeedGraph(g) {
 			return spec.backward(g, x, weight, bias)
 		}
 		gc := nnfFloatInput(op, g)

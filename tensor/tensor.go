@@ -27,6 +27,9 @@ type Tensor struct {
 	gradFn       *node
 	retainsGrad  bool
 	hooks        []func(*Tensor) *Tensor
+	// ovhNoGraph marks the gradient the engine hands a backward function
+	// in a pass that records nothing (no CreateGraph); see ovhNeedGraph.
+	ovhNoGraph bool
 }
 
 // panicf panics with a message that starts with the op's name.
