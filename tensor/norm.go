@@ -82,7 +82,7 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		}
 		shift[ch] -= mean[ch] * scale[ch]
 	}
-	out := ovhNewOut(xc.dtype, x.shape)
+	out := newTensor(xc.dtype, x.shape)
 	switch d := nnfData(out).(type) {
 	case []float32:
 		cpu.ChannelAffine(d, nnfData(xc).([]float32), nnfConv[float32](scale), nnfConv[float32](shift), outer, c, inner)

@@ -35,7 +35,7 @@ func init() {
 // perfUnaryF32 applies the contiguous kernel vec to the float32 tensor x
 // and returns the result, a new contiguous tensor.
 func perfUnaryF32(vec func(dst, src []float32), x *Tensor) *Tensor {
-	out := ovhNewF32(x.shape)
+	out := newTensor(Float32, x.shape)
 	od := out.st.data.([]float32)
 	if x.IsContiguous() {
 		vec(od, x.st.data.([]float32)[x.offset:x.offset+len(od)])
@@ -135,7 +135,7 @@ func perfGradF32(g, v *Tensor, k func(dst, g, v []float32)) *Tensor {
 	if g.dtype != Float32 || v.dtype != Float32 || !slices.Equal(g.shape, v.shape) || !g.IsContiguous() || !v.IsContiguous() {
 		return nil
 	}
-	out := ovhNewF32(g.shape)
+	out := newTensor(Float32, g.shape)
 	n := len(out.st.data.([]float32))
 	k(out.st.data.([]float32), g.st.data.([]float32)[g.offset:g.offset+n], v.st.data.([]float32)[v.offset:v.offset+n])
 	return out

@@ -272,7 +272,7 @@ func nnfMaxPool(op string, x *Tensor, o nnfPoolOpts, wantIdx bool) (*Tensor, *Te
 	planes := cpu.Numel(x.shape[:len(x.shape)-2])
 	shape := nnfOutShape(x, g.OH, g.OW)
 	xc := nnfFloatInput(op, x)
-	out := ovhNewOut(xc.dtype, shape)
+	out := newTensor(xc.dtype, shape)
 	var idx *Tensor
 	var id []int64
 	needGrad := GradEnabled() && x.requiresGrad
