@@ -249,6 +249,9 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 	hw, m := p.H*p.W, j1-j0
 	oh0, oh1 := j0/p.OutW, (j1+p.OutW-1)/p.OutW
 	gather := convGather2For[T]()
+	// With unit strides and an output as wide as the input, every tap
+	// reads the input at a constant offset from the output pixel.
+	shift := p.StrideH == 1 && p.StrideW == 1 && p.OutW == p.W
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -260,6 +263,10 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 				owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
 				row := col[r*m : (r+1)*m]
 				r++
+				if shift {
+					convIm2colShift(p, xc, row, j0, j1, offH, offW, ohLo, ohHi, owLo, owHi)
+					continue
+				}
 				for oh := oh0; oh < oh1; oh++ {
 					// This output row's pixels within [j0, j1), as columns
 					// [a, b) of the output row and positions of row.
@@ -293,6 +300,44 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// convIm2colShift fills row, the im2col row of one kernel tap for the
+// output pixels [j0, j1), when the strides are 1 and OutW == W: then pixel
+// j reads input element j + offH*W + offW, so the row is one copy of a
+// span of the input, after which the pixels whose tap falls in the
+// padding (rows outside [ohLo, ohHi), columns outside [owLo, owHi)) are
+// zeroed. This saves the per-output-row work of the general loop, which
+// dominates for narrow images.
+func convIm2colShift[T Float](p ConvParams, xc, row []T, j0, j1, offH, offW, ohLo, ohHi, owLo, owHi int) {
+	ow := p.OutW
+	ja, jb := max(j0, ohLo*ow), min(j1, ohHi*ow)
+	if ja >= jb || owLo >= owHi {
+		clear(row)
+		return
+	}
+	clear(row[:ja-j0])
+	clear(row[jb-j0:])
+	sh := offH*p.W + offW
+	// The copy stops where the input ends; the pixels left out all lie
+	// in padded columns and are zeroed below.
+	ca, cb := max(ja, -sh), min(jb, len(xc)-sh)
+	if ca < cb {
+		copy(row[ca-j0:cb-j0], xc[ca+sh:cb+sh])
+	}
+	if owLo == 0 && owHi == ow {
+		return
+	}
+	for base := ja / ow * ow; base < jb; base += ow {
+		a, b := max(base, ja), min(base+owLo, jb)
+		if a < b {
+			clear(row[a-j0 : b-j0])
+		}
+		a, b = max(base+owHi, ja), min(base+ow, jb)
+		if a < b {
+			clear(row[a-j0 : b-j0])
 		}
 	}
 }

@@ -68,3 +68,59 @@ func convPackedCheck[T Float](t *testing.T, r *rand.Rand, p ConvParams) {
 	convRefVisit(p, func(yi, xi, wi int) { want[yi] += float64(x[xi]) * float64(w[wi]) })
 	convAssertClose(t, "forward", p, y, want, 1e-4)
 }
+
+// TestIm2colRangeGarbage checks convIm2colRange against the definition on
+// every pixel range of shapes that take the constant-offset path (unit
+// strides, OutW == W) and some that do not, writing into a buffer full of
+// NaNs so that an element it leaves unwritten shows.
+func TestIm2colRangeGarbage(t *testing.T) {
+	shapes := []ConvParams{
+		{C: 2, H: 5, W: 4, KH: 3, KW: 3, PadH: 1, PadW: 1},
+		{C: 1, H: 3, W: 6, KH: 2, KW: 4, PadH: 0, PadW: 2, DilW: 1},
+		{C: 2, H: 4, W: 5, KH: 3, KW: 3, PadH: 2, PadW: 2, DilH: 2, DilW: 2},
+		{C: 1, H: 2, W: 3, KH: 5, KW: 5, PadH: 2, PadW: 2},
+		{C: 1, H: 6, W: 6, KH: 3, KW: 3},
+		{C: 1, H: 7, W: 7, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+	}
+	for _, p := range shapes {
+		p.N, p.OC, p.Groups = 1, 1, 1
+		p.StrideH, p.StrideW = max(p.StrideH, 1), max(p.StrideW, 1)
+		p.DilH, p.DilW = max(p.DilH, 1), max(p.DilW, 1)
+		p.OutH = ConvOutSize(p.H, p.KH, p.StrideH, p.PadH, p.PadH, p.DilH)
+		if p.KW == 4 {
+			// Asymmetric padding keeping OutW == W.
+			p.OutW = ConvOutSize(p.W, p.KW, 1, p.PadW, 1, 1)
+		} else {
+			p.OutW = ConvOutSize(p.W, p.KW, p.StrideW, p.PadW, p.PadW, p.DilW)
+		}
+		x := make([]float32, p.C*p.H*p.W)
+		for i := range x {
+			x[i] = float32(i + 1)
+		}
+		ohw, k := p.OutH*p.OutW, p.C*p.KH*p.KW
+		for j0 := range ohw {
+			for j1 := j0 + 1; j1 <= ohw; j1++ {
+				m := j1 - j0
+				col := make([]float32, k*m)
+				for i := range col {
+					col[i] = float32(math.NaN())
+				}
+				convIm2colRange(p, p.C, x, col, j0, j1)
+				for r := range k {
+					ci, kh, kw := r/(p.KH*p.KW), r/p.KW%p.KH, r%p.KW
+					for j := j0; j < j1; j++ {
+						oh, ow := j/p.OutW, j%p.OutW
+						ih, iw := oh*p.StrideH-p.PadH+kh*p.DilH, ow*p.StrideW-p.PadW+kw*p.DilW
+						var want float32
+						if ih >= 0 && ih < p.H && iw >= 0 && iw < p.W {
+							want = x[(ci*p.H+ih)*p.W+iw]
+						}
+						if got := col[r*m+j-j0]; got != want {
+							t.Fatalf("%+v pixels [%d,%d) row %d pixel %d: got %v, want %v", p, j0, j1, r, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
