@@ -364,7 +364,6 @@ func convGather2Go[T Float](dst, src []T) {
 // overwritten.
 func Col2im[T Float](p ConvParams, c int, col, x []T) {
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
-	add := convAddToFor[T]()
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -384,7 +383,7 @@ func Col2im[T Float](p ConvParams, c int, col, x []T) {
 					ih := oh*p.StrideH + offH
 					dst := xc[ih*p.W : (ih+1)*p.W]
 					if p.StrideW == 1 {
-						add(dst[owLo+offW:owHi+offW], src)
+						convAddTo(dst[owLo+offW:owHi+offW], src)
 						continue
 					}
 					iw := owLo*p.StrideW + offW
@@ -398,26 +397,9 @@ func Col2im[T Float](p ConvParams, c int, col, x []T) {
 	}
 }
 
-// convAddToFor returns a function that sets d[i] += s[i] for
-// i < len(s) (len(d) >= len(s)), with SIMD for float32 rows long enough to
-// pay for the call; the sums are the same either way.
-func convAddToFor[T Float]() func(d, s []T) {
-	if f, ok := any(convAddTo32).(func(d, s []T)); ok {
-		return f
-	}
-	return convAddToGo[T]
-}
-
-func convAddTo32(d, s []float32) {
-	if len(s) >= 16 {
-		d = d[:len(s)]
-		vecCur.Load().add(d, d, s)
-		return
-	}
-	convAddToGo(d, s)
-}
-
-func convAddToGo[T Float](d, s []T) {
+// convAddTo sets d[i] += s[i] for i < len(s) (len(d) >= len(s)). (The
+// SIMD add kernel measured slower here: col2im's rows are short.)
+func convAddTo[T Float](d, s []T) {
 	d = d[:len(s)]
 	for i, v := range s {
 		d[i] += v
