@@ -267,6 +267,10 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 					convIm2colShift(p, xc, row, j0, j1, offH, offW, ohLo, ohHi, owLo, owHi)
 					continue
 				}
+				if j0 == 0 && j1 == p.OutH*p.OutW {
+					convIm2colRow(p, xc, row, offH, offW, ohLo, ohHi, owLo, owHi, gather)
+					continue
+				}
 				for oh := oh0; oh < oh1; oh++ {
 					// This output row's pixels within [j0, j1), as columns
 					// [a, b) of the output row and positions of row.
@@ -291,7 +295,15 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 					case 1:
 						copy(d, src[iw:])
 					case 2:
-						gather(d, src[iw:])
+						if len(d) >= 16 {
+							gather(d, src[iw:])
+							break
+						}
+						s := src[iw:]
+						s = s[:2*len(d)-1]
+						for i := range d {
+							d[i] = s[2*i]
+						}
 					default:
 						for i := range d {
 							d[i] = src[iw]
@@ -299,6 +311,38 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// convIm2colRow fills row, the im2col row of one kernel tap for all the
+// output pixels: the general loop of convIm2colRange without its handling
+// of partial output rows.
+func convIm2colRow[T Float](p ConvParams, xc, row []T, offH, offW, ohLo, ohHi, owLo, owHi int, gather func(dst, src []T)) {
+	ow := p.OutW
+	clear(row[:ohLo*ow])
+	clear(row[ohHi*ow:])
+	if owLo >= owHi {
+		clear(row[ohLo*ow : ohHi*ow])
+		return
+	}
+	n := owHi - owLo
+	for oh := ohLo; oh < ohHi; oh++ {
+		dst := row[oh*ow : oh*ow+ow]
+		clear(dst[:owLo])
+		clear(dst[owHi:])
+		d := dst[owLo:owHi]
+		src := xc[(oh*p.StrideH+offH)*p.W+owLo*p.StrideW+offW:]
+		switch {
+		case p.StrideW == 1:
+			copy(d, src[:n])
+		case p.StrideW == 2 && n >= 16:
+			gather(d, src)
+		default:
+			s := src[:(n-1)*p.StrideW+1]
+			for i := range d {
+				d[i] = s[i*p.StrideW]
 			}
 		}
 	}

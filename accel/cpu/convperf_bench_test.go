@@ -1,0 +1,29 @@
+package cpu
+
+import "testing"
+
+// BenchmarkIm2col unfolds one image of common training and inference
+// shapes.
+func BenchmarkIm2col(b *testing.B) {
+	for _, s := range []struct {
+		name             string
+		c, hw, k, s, pad int
+	}{
+		{"c32_26_k3_valid", 32, 26, 3, 1, 0},
+		{"c16_14_k3_same", 16, 14, 3, 1, 1},
+		{"c64_56_k3_same", 64, 56, 3, 1, 1},
+		{"c256_14_k3_s2", 256, 14, 3, 2, 1},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			p := ConvParams{N: 1, C: s.c, H: s.hw, W: s.hw, OC: 1, KH: s.k, KW: s.k, StrideH: s.s, StrideW: s.s,
+				PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1, Groups: 1}
+			p.OutH = ConvOutSize(p.H, p.KH, p.StrideH, p.PadH, p.PadH, 1)
+			p.OutW = p.OutH
+			x := make([]float32, p.C*p.H*p.W)
+			col := make([]float32, p.C*p.KH*p.KW*p.OutH*p.OutW)
+			for range b.N {
+				Im2col(p, p.C, x, col)
+			}
+		})
+	}
+}
