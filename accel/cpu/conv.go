@@ -747,6 +747,7 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 		ws, done = convWorkspace(ws, k*ohw)
 		defer done()
 	}
+	dot := convDotFor[T]()
 	for n := range p.N {
 		var beta T
 		if n > 0 {
@@ -760,10 +761,49 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 				Im2col(p, cg, xg, ws)
 				col = ws
 			}
+			if k <= convSmallK {
+				// A GEMM with so few columns would mostly compute
+				// padding: take the dot products directly.
+				dwg := dw[gi*ocg*k : (gi+1)*ocg*k]
+				for oc := range ocg {
+					d := dyg[oc*ohw : (oc+1)*ohw]
+					for r := range k {
+						v := dot(d, col[r*ohw:(r+1)*ohw])
+						if n > 0 {
+							v += dwg[oc*k+r]
+						}
+						dwg[oc*k+r] = v
+					}
+				}
+				continue
+			}
 			convGemm(false, true, ocg, k, ohw, dyg, ohw, col, ohw, beta, dw[gi*ocg*k:(gi+1)*ocg*k], k)
 		}
 	}
 }
+
+// convSmallK is the largest inner dimension C/Groups*KH*KW (the weight
+// gradient's column count) for which Conv2dBackwardWeight takes dot
+// products instead of a GEMM, whose column panels are much wider.
+const convSmallK = 16
+
+// convDotFor returns a dot product of two equal-length slices: for float32
+// VecDot (accumulated in float64, then rounded), else a plain loop.
+func convDotFor[T Float]() func(a, b []T) T {
+	if f, ok := any(convDot32).(func(a, b []T) T); ok {
+		return f
+	}
+	return func(a, b []T) T {
+		b = b[:len(a)]
+		var s T
+		for i, v := range a {
+			s += v * b[i]
+		}
+		return s
+	}
+}
+
+func convDot32(a, b []float32) float32 { return float32(vecCur.Load().dot(a, b)) }
 
 // convParallelFor runs f over [0, n) split over the worker pool
 // (ParallelFor) when the work, n items of about cost multiply-adds each,

@@ -27,3 +27,26 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvBackwardWeightSmallK is the weight gradient of the first
+// convolutions of the MNIST networks (one input channel: k = 9).
+func BenchmarkConvBackwardWeightSmallK(b *testing.B) {
+	for _, s := range []struct {
+		name        string
+		oc, hw, pad int
+	}{{"oc16_28_same", 16, 28, 1}, {"oc32_28_valid", 32, 28, 0}} {
+		b.Run(s.name, func(b *testing.B) {
+			p := ConvParams{N: 64, C: 1, H: s.hw, W: s.hw, OC: s.oc, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+				PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1, Groups: 1}
+			p.OutH = ConvOutSize(p.H, 3, 1, s.pad, s.pad, 1)
+			p.OutW = p.OutH
+			x := make([]float32, p.N*p.H*p.W)
+			dy := make([]float32, p.N*p.OC*p.OutH*p.OutW)
+			dw := make([]float32, p.OC*9)
+			defer SetNumThreads(SetNumThreads(1))
+			for range b.N {
+				Conv2dBackwardWeight(p, x, dy, dw, nil)
+			}
+		})
+	}
+}
