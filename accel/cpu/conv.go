@@ -408,6 +408,10 @@ func convGather2Go[T Float](dst, src []T) {
 // overwritten.
 func Col2im[T Float](p ConvParams, c int, col, x []T) {
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	add := convAddTo[T]
+	if f, ok := any(convAddFunc()).(func(d, s []T)); ok {
+		add = f
+	}
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -427,7 +431,7 @@ func Col2im[T Float](p ConvParams, c int, col, x []T) {
 					ih := oh*p.StrideH + offH
 					dst := xc[ih*p.W : (ih+1)*p.W]
 					if p.StrideW == 1 {
-						convAddTo(dst[owLo+offW:owHi+offW], src)
+						add(dst[owLo+offW:owHi+offW], src)
 						continue
 					}
 					iw := owLo*p.StrideW + offW
