@@ -11,7 +11,7 @@ import (
 // the same bits as the per-product packing of a lone image, for the
 // forward and input-gradient kernels, float32 and float64, with groups,
 // padding, strides and pointwise shapes, and with stale data in the pooled
-// workspaces.
+// workspaces; and the three kernels against the definition.
 func TestConvPackedWeightBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	shapes := []ConvParams{
@@ -19,6 +19,8 @@ func TestConvPackedWeightBitIdentical(t *testing.T) {
 		{N: 4, C: 6, H: 13, W: 7, OC: 18, KH: 3, KW: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0, DilH: 1, DilW: 2, Groups: 2},
 		{N: 2, C: 33, H: 6, W: 6, OC: 29, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, Groups: 1},
 		{N: 2, C: 40, H: 40, W: 40, OC: 20, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1, Groups: 1},
+		{N: 3, C: 1, H: 30, W: 37, OC: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, Groups: 1},
+		{N: 2, C: 4, H: 21, W: 35, OC: 6, KH: 3, KW: 2, StrideH: 1, StrideW: 1, PadH: 0, PadW: 1, DilH: 1, DilW: 1, Groups: 2},
 	}
 	for _, p := range shapes {
 		p.OutH = ConvOutSize(p.H, p.KH, p.StrideH, p.PadH, p.PadH, p.DilH)
@@ -67,6 +69,17 @@ func convPackedCheck[T Float](t *testing.T, r *rand.Rand, p ConvParams) {
 	want := make([]float64, ny)
 	convRefVisit(p, func(yi, xi, wi int) { want[yi] += float64(x[xi]) * float64(w[wi]) })
 	convAssertClose(t, "forward", p, y, want, 1e-4)
+	// The input gradient against the definition (wide rows exercise the
+	// vector adds of col2im and their tails).
+	wantDx := make([]float64, nx)
+	convRefVisit(p, func(yi, xi, wi int) { wantDx[xi] += float64(dy[yi]) * float64(w[wi]) })
+	convAssertClose(t, "input gradient", p, dx, wantDx, 1e-4)
+	// The weight gradient, including the dot-product path for k <= 16.
+	dw := make([]T, nw)
+	Conv2dBackwardWeight(p, x, dy, dw, nil)
+	wantDw := make([]float64, nw)
+	convRefVisit(p, func(yi, xi, wi int) { wantDw[wi] += float64(dy[yi]) * float64(x[xi]) })
+	convAssertClose(t, "weight gradient", p, dw, wantDw, 1e-4)
 }
 
 // TestIm2colRangeGarbage checks convIm2colRange against the definition on
