@@ -3,6 +3,8 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"sync"
 )
 
 // ConvParams describes a batched 2-D convolution: an input of shape
@@ -165,11 +167,57 @@ func (p ConvParams) WorkspaceSize() int {
 	return max(k*ohw, nt*k*nb)
 }
 
-func convWorkspace[T Float](ws []T, n int) []T {
+// convWorkspace returns ws[:n] when ws is long enough, and otherwise a
+// buffer of n elements from the workspace pool (convGetWS), together with
+// the function that gives it back. The buffer's contents are arbitrary: the
+// kernels overwrite every element they read (im2col fills every entry of
+// its matrix, and a GEMM with beta zero does not read C).
+func convWorkspace[T Float](ws []T, n int) ([]T, func()) {
 	if len(ws) >= n {
-		return ws[:n]
+		return ws[:n], func() {}
 	}
-	return make([]T, n)
+	b := convGetWS[T](n)
+	return (*b)[:n], func() { convPutWS(b) }
+}
+
+// The workspace pool keeps the scratch buffers of the GEMM convolutions
+// (im2col matrices) between calls, so that a network's convolutions do not
+// allocate and zero a fresh buffer each time. Buffers are kept in size
+// classes of powers of two (class c holds buffers of capacity exactly 1<<c)
+// in sync.Pools, so a buffer is reused by any convolution whose workspace
+// falls in its class, and the garbage collector can still reclaim idle ones.
+var (
+	convWSPool32 [48]sync.Pool
+	convWSPool64 [48]sync.Pool
+)
+
+// convWSClass returns the size class of a buffer of n > 0 elements.
+func convWSClass(n int) int { return bits.Len(uint(n - 1)) }
+
+func convWSPools[T Float]() *[48]sync.Pool {
+	var zero T
+	if _, ok := any(zero).(float64); ok {
+		return &convWSPool64
+	}
+	return &convWSPool32
+}
+
+// convGetWS returns a buffer of n elements (n > 0) with arbitrary contents;
+// give it back with convPutWS.
+func convGetWS[T Float](n int) *[]T {
+	c := convWSClass(n)
+	if v := convWSPools[T]()[c].Get(); v != nil {
+		p := v.(*[]T)
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]T, n, 1<<c)
+	return &s
+}
+
+// convPutWS gives back a buffer from convGetWS.
+func convPutWS[T Float](p *[]T) {
+	convWSPools[T]()[convWSClass(cap(*p))].Put(p)
 }
 
 // convRange returns the range [lo, hi) of output positions o in [0, out)
@@ -201,6 +249,9 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 	hw, m := p.H*p.W, j1-j0
 	oh0, oh1 := j0/p.OutW, (j1+p.OutW-1)/p.OutW
 	gather := convGather2For[T]()
+	// With unit strides and an output as wide as the input, every tap
+	// reads the input at a constant offset from the output pixel.
+	shift := p.StrideH == 1 && p.StrideW == 1 && p.OutW == p.W
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -212,6 +263,14 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 				owLo, owHi := convRange(p.OutW, p.W, p.StrideW, offW)
 				row := col[r*m : (r+1)*m]
 				r++
+				if shift {
+					convIm2colShift(p, xc, row, j0, j1, offH, offW, ohLo, ohHi, owLo, owHi)
+					continue
+				}
+				if j0 == 0 && j1 == p.OutH*p.OutW {
+					convIm2colRow(p, xc, row, offH, offW, ohLo, ohHi, owLo, owHi, gather)
+					continue
+				}
 				for oh := oh0; oh < oh1; oh++ {
 					// This output row's pixels within [j0, j1), as columns
 					// [a, b) of the output row and positions of row.
@@ -236,7 +295,15 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 					case 1:
 						copy(d, src[iw:])
 					case 2:
-						gather(d, src[iw:])
+						if len(d) >= 16 {
+							gather(d, src[iw:])
+							break
+						}
+						s := src[iw:]
+						s = s[:2*len(d)-1]
+						for i := range d {
+							d[i] = s[2*i]
+						}
 					default:
 						for i := range d {
 							d[i] = src[iw]
@@ -245,6 +312,76 @@ func convIm2colRange[T Float](p ConvParams, c int, x, col []T, j0, j1 int) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// convIm2colRow fills row, the im2col row of one kernel tap for all the
+// output pixels: the general loop of convIm2colRange without its handling
+// of partial output rows.
+func convIm2colRow[T Float](p ConvParams, xc, row []T, offH, offW, ohLo, ohHi, owLo, owHi int, gather func(dst, src []T)) {
+	ow := p.OutW
+	clear(row[:ohLo*ow])
+	clear(row[ohHi*ow:])
+	if owLo >= owHi {
+		clear(row[ohLo*ow : ohHi*ow])
+		return
+	}
+	n := owHi - owLo
+	for oh := ohLo; oh < ohHi; oh++ {
+		dst := row[oh*ow : oh*ow+ow]
+		clear(dst[:owLo])
+		clear(dst[owHi:])
+		d := dst[owLo:owHi]
+		src := xc[(oh*p.StrideH+offH)*p.W+owLo*p.StrideW+offW:]
+		switch {
+		case p.StrideW == 1:
+			copy(d, src[:n])
+		case p.StrideW == 2 && n >= 16:
+			gather(d, src)
+		default:
+			s := src[:(n-1)*p.StrideW+1]
+			for i := range d {
+				d[i] = s[i*p.StrideW]
+			}
+		}
+	}
+}
+
+// convIm2colShift fills row, the im2col row of one kernel tap for the
+// output pixels [j0, j1), when the strides are 1 and OutW == W: then pixel
+// j reads input element j + offH*W + offW, so the row is one copy of a
+// span of the input, after which the pixels whose tap falls in the
+// padding (rows outside [ohLo, ohHi), columns outside [owLo, owHi)) are
+// zeroed. This saves the per-output-row work of the general loop, which
+// dominates for narrow images.
+func convIm2colShift[T Float](p ConvParams, xc, row []T, j0, j1, offH, offW, ohLo, ohHi, owLo, owHi int) {
+	ow := p.OutW
+	ja, jb := max(j0, ohLo*ow), min(j1, ohHi*ow)
+	if ja >= jb || owLo >= owHi {
+		clear(row)
+		return
+	}
+	clear(row[:ja-j0])
+	clear(row[jb-j0:])
+	sh := offH*p.W + offW
+	// The copy stops where the input ends; the pixels left out all lie
+	// in padded columns and are zeroed below.
+	ca, cb := max(ja, -sh), min(jb, len(xc)-sh)
+	if ca < cb {
+		copy(row[ca-j0:cb-j0], xc[ca+sh:cb+sh])
+	}
+	if owLo == 0 && owHi == ow {
+		return
+	}
+	for base := ja / ow * ow; base < jb; base += ow {
+		a, b := max(base, ja), min(base+owLo, jb)
+		if a < b {
+			clear(row[a-j0 : b-j0])
+		}
+		a, b = max(base+owHi, ja), min(base+ow, jb)
+		if a < b {
+			clear(row[a-j0 : b-j0])
 		}
 	}
 }
@@ -271,6 +408,10 @@ func convGather2Go[T Float](dst, src []T) {
 // overwritten.
 func Col2im[T Float](p ConvParams, c int, col, x []T) {
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	add := convAddTo[T]
+	if f, ok := any(convAddFunc()).(func(d, s []T)); ok {
+		add = f
+	}
 	r := 0
 	for ci := range c {
 		xc := x[ci*hw : (ci+1)*hw]
@@ -290,10 +431,7 @@ func Col2im[T Float](p ConvParams, c int, col, x []T) {
 					ih := oh*p.StrideH + offH
 					dst := xc[ih*p.W : (ih+1)*p.W]
 					if p.StrideW == 1 {
-						d := dst[owLo+offW : owHi+offW]
-						for i, v := range src {
-							d[i] += v
-						}
+						add(dst[owLo+offW:owHi+offW], src)
 						continue
 					}
 					iw := owLo*p.StrideW + offW
@@ -304,6 +442,15 @@ func Col2im[T Float](p ConvParams, c int, col, x []T) {
 				}
 			}
 		}
+	}
+}
+
+// convAddTo sets d[i] += s[i] for i < len(s) (len(d) >= len(s)). (The
+// SIMD add kernel measured slower here: col2im's rows are short.)
+func convAddTo[T Float](d, s []T) {
+	d = d[:len(s)]
+	for i, v := range s {
+		d[i] += v
 	}
 }
 
@@ -373,7 +520,10 @@ func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 	nb, nch := convPlan(p, k, nt)
 	units := p.N * g * nch
 	slots := convNewSlots(ws, k*nb, min(nt, units), pw)
+	defer slots.release()
 	lo, hi := p.Act.bounds()
+	wa := convNewA(false, g, ocg, k, w, k, ocg*k, p.N*nch)
+	defer wa.release()
 	parallelChunks(units, units, nt, func(u0, u1 int) {
 		col := slots.get()
 		defer slots.put(col)
@@ -390,7 +540,7 @@ func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 			} else {
 				convIm2colRange(p, cg, xg, col, j0, j1)
 			}
-			convGemm(false, false, ocg, j1-j0, k, w[gi*ocg*k:(gi+1)*ocg*k], k, b, ldb, 0, yg[j0:], ohw)
+			wa.gemm(gi, j1-j0, false, b, ldb, 0, yg[j0:], ohw)
 			var bg []T
 			if bias != nil {
 				bg = bias[gi*ocg : (gi+1)*ocg]
@@ -433,10 +583,13 @@ func convPlan(p ConvParams, k, nt int) (nb, nch int) {
 
 // convSlots hands out im2col buffers to the goroutines of one convolution:
 // at most n at a time, carved from the caller's workspace where it is big
-// enough and allocated otherwise.
+// enough and taken from the workspace pool otherwise (and given back to it
+// by release).
 type convSlots[T Float] struct {
-	free chan []T
-	size int
+	free   chan []T
+	size   int
+	pooled []*[]T // buffers from the pool, for release
+	mu     sync.Mutex
 }
 
 func convNewSlots[T Float](ws []T, size, n int, none bool) *convSlots[T] {
@@ -460,9 +613,25 @@ func (s *convSlots[T]) get() []T {
 	}
 	b := <-s.free
 	if b == nil {
-		b = make([]T, s.size)
+		pb := convGetWS[T](s.size)
+		s.mu.Lock()
+		s.pooled = append(s.pooled, pb)
+		s.mu.Unlock()
+		b = (*pb)[:s.size:s.size]
 	}
 	return b
+}
+
+// release gives the buffers taken from the pool back to it; the slots must
+// no longer be in use.
+func (s *convSlots[T]) release() {
+	if s == nil {
+		return
+	}
+	for _, pb := range s.pooled {
+		convPutWS(pb)
+	}
+	s.pooled = nil
 }
 
 func (s *convSlots[T]) put(b []T) {
@@ -527,23 +696,28 @@ func Conv2dBackwardData[T Float](p ConvParams, dy, w, bias, dx, ws []T) {
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
 	pw := p.isPointwise()
 	if !pw {
-		ws = convWorkspace(ws, k*ohw)
+		var done func()
+		ws, done = convWorkspace(ws, k*ohw)
+		defer done()
 	}
+	// op(A) is the transposed weight of a group, k×ocg (cg×ocg when
+	// pointwise, where k == cg).
+	wa := convNewA(true, g, k, ocg, w, k, ocg*k, p.N)
+	defer wa.release()
 	for n := range p.N {
 		for gi := range g {
 			dxg := dx[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
 			dyg := dy[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
-			wg := w[gi*ocg*k : (gi+1)*ocg*k]
 			var beta T
 			if bias != nil {
 				fillRows(dxg, bias[gi*cg:(gi+1)*cg], hw)
 				beta = 1
 			}
 			if pw {
-				convGemm(true, false, cg, hw, ocg, wg, k, dyg, ohw, beta, dxg, hw)
+				wa.gemm(gi, hw, false, dyg, ohw, beta, dxg, hw)
 				continue
 			}
-			convGemm(true, false, k, ohw, ocg, wg, k, dyg, ohw, 0, ws, ohw)
+			wa.gemm(gi, ohw, false, dyg, ohw, 0, ws, ohw)
 			if bias == nil {
 				clear(dxg)
 			}
@@ -573,8 +747,11 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 	}
 	pw := p.isPointwise()
 	if !pw {
-		ws = convWorkspace(ws, k*ohw)
+		var done func()
+		ws, done = convWorkspace(ws, k*ohw)
+		defer done()
 	}
+	dot := convDotFor[T]()
 	for n := range p.N {
 		var beta T
 		if n > 0 {
@@ -588,10 +765,49 @@ func Conv2dBackwardWeight[T Float](p ConvParams, x, dy, dw, ws []T) {
 				Im2col(p, cg, xg, ws)
 				col = ws
 			}
+			if k <= convSmallK {
+				// A GEMM with so few columns would mostly compute
+				// padding: take the dot products directly.
+				dwg := dw[gi*ocg*k : (gi+1)*ocg*k]
+				for oc := range ocg {
+					d := dyg[oc*ohw : (oc+1)*ohw]
+					for r := range k {
+						v := dot(d, col[r*ohw:(r+1)*ohw])
+						if n > 0 {
+							v += dwg[oc*k+r]
+						}
+						dwg[oc*k+r] = v
+					}
+				}
+				continue
+			}
 			convGemm(false, true, ocg, k, ohw, dyg, ohw, col, ohw, beta, dw[gi*ocg*k:(gi+1)*ocg*k], k)
 		}
 	}
 }
+
+// convSmallK is the largest inner dimension C/Groups*KH*KW (the weight
+// gradient's column count) for which Conv2dBackwardWeight takes dot
+// products instead of a GEMM, whose column panels are much wider.
+const convSmallK = 16
+
+// convDotFor returns a dot product of two equal-length slices: for float32
+// VecDot (accumulated in float64, then rounded), else a plain loop.
+func convDotFor[T Float]() func(a, b []T) T {
+	if f, ok := any(convDot32).(func(a, b []T) T); ok {
+		return f
+	}
+	return func(a, b []T) T {
+		b = b[:len(a)]
+		var s T
+		for i, v := range a {
+			s += v * b[i]
+		}
+		return s
+	}
+}
+
+func convDot32(a, b []float32) float32 { return float32(vecCur.Load().dot(a, b)) }
 
 // convParallelFor runs f over [0, n) split over the worker pool
 // (ParallelFor) when the work, n items of about cost multiply-adds each,
@@ -602,4 +818,72 @@ func convParallelFor(n, cost int, f func(lo, hi int)) {
 		return
 	}
 	ParallelFor(n, f)
+}
+
+// convGemmKernel returns the GEMM micro-kernel that Sgemm or Dgemm runs for
+// T, or nil for other element types (which take GemmRef).
+func convGemmKernel[T Float]() *gemmKernel[T] {
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		k, _ := any(sgemmKernel()).(*gemmKernel[T])
+		return k
+	case float64:
+		k, _ := any(dgemmKernel()).(*gemmKernel[T])
+		return k
+	}
+	return nil
+}
+
+// convA is the A operand (the weight) of the products of one GEMM
+// convolution, one m×k matrix op(A) per group: group gi's is stored at
+// a[gi*size:(gi+1)*size] with row stride lda (transposed when transA).
+// When the products reuse it (several images or column blocks), it is
+// packed once for the call into the micro-kernel's layout instead of once
+// per product; the results are bit-identical either way (see
+// gemmPackAAll).
+type convA[T Float] struct {
+	transA    bool
+	m, k, lda int
+	a         []T
+	size      int
+	kern      *gemmKernel[T]
+	packed    []T // groups' packed A, per elements each; nil: not packed
+	per       int
+	buf       *[]T
+}
+
+// convNewA prepares the A operand described above for uses products per
+// group; release it with release.
+func convNewA[T Float](transA bool, groups, m, k int, a []T, lda, size, uses int) *convA[T] {
+	ca := &convA[T]{transA: transA, m: m, k: k, lda: lda, a: a, size: size}
+	kern := convGemmKernel[T]()
+	if kern == nil || uses < 2 {
+		return ca
+	}
+	ca.kern = kern
+	ca.per = gemmRoundUp(m, kern.mr) * k
+	ca.buf = convGetWS[T](groups * ca.per)
+	ca.packed = *ca.buf
+	for gi := range groups {
+		gemmPackAAll(kern, transA, m, k, a[gi*size:(gi+1)*size], lda, ca.packed[gi*ca.per:(gi+1)*ca.per])
+	}
+	return ca
+}
+
+// gemm computes C = op(A_gi)*op(B) + beta*C for group gi, with op(B) k×n.
+func (ca *convA[T]) gemm(gi, n int, transB bool, b []T, ldb int, beta T, c []T, ldc int) {
+	if ca.packed != nil {
+		gemmRunPackedA(ca.kern, ca.packed[gi*ca.per:(gi+1)*ca.per], ca.m, n, ca.k, 1, transB, b, ldb, beta, c, ldc)
+		return
+	}
+	convGemm(ca.transA, transB, ca.m, n, ca.k, ca.a[gi*ca.size:(gi+1)*ca.size], ca.lda, b, ldb, beta, c, ldc)
+}
+
+// release gives the packed buffer back to the workspace pool.
+func (ca *convA[T]) release() {
+	if ca.buf != nil {
+		convPutWS(ca.buf)
+		ca.buf, ca.packed = nil, nil
+	}
 }

@@ -107,3 +107,41 @@ func convGather2256(dst, src []float32) {
 		dst[i] = src[2*i]
 	}
 }
+
+// convAddFunc returns a function that sets d[i] += s[i] for i < len(s)
+// (len(d) >= len(s)) with the selected kernel set's vectors: whole vectors
+// by the vector add kernel, the few remaining elements in Go (the add
+// kernel's own tail handling costs more than a short col2im row).
+func convAddFunc() func(d, s []float32) {
+	switch Kernel() {
+	case "avx512":
+		return convAdd512
+	case "avx2":
+		return convAdd256
+	}
+	return convAddTo[float32]
+}
+
+func convAdd512(d, s []float32) {
+	n := len(s)
+	d = d[:n]
+	full := n &^ 15
+	if full > 0 {
+		vecAddAVX512(&d[0], &d[0], &s[0], full)
+	}
+	for i := full; i < n; i++ {
+		d[i] += s[i]
+	}
+}
+
+func convAdd256(d, s []float32) {
+	n := len(s)
+	d = d[:n]
+	full := n &^ 7
+	if full > 0 {
+		vecAddAVX2(&d[0], &d[0], &s[0], full)
+	}
+	for i := full; i < n; i++ {
+		d[i] += s[i]
+	}
+}

@@ -27,3 +27,6 @@ type dwBwdWAsmFunc = func(x, dy, dw, zero *float32, masks *int32, planes, H, W, 
 
 // dwSIMDBwdW3x3 reports that this build has no assembly kernel.
 func dwSIMDBwdW3x3(int) dwBwdWAsmFunc { return nil }
+
+// convAddFunc returns a function that sets d[i] += s[i] for i < len(s).
+func convAddFunc() func(d, s []float32) { return convAddTo[float32] }

@@ -183,6 +183,11 @@ type gemmBSrc[T Float] struct {
 	pcol   int                           // packed: first column of this product, a multiple of nr
 	packT  func(dst, b []T, ldb, kb int) // kernel's packBT
 	packN  func(dst, b []T, ldb, kb int) // kernel's packBN
+	// apacked, when non-nil, is all of op(A) packed by gemmPackAAll (A
+	// travels with B's source so that the drivers' signatures stay as they
+	// are); ampad is its row count rounded up to the kernel's mr.
+	apacked []T
+	ampad   int
 }
 
 // pack writes the kb×nb block of op(B) at (p0, j0) into dst as nr-wide
@@ -422,7 +427,12 @@ func gemmBlocked[T Float](kern *gemmKernel[T], nt int, transA bool, m, n, k int,
 					ic := ib * panels / mblocks * mr
 					mb := min((ib+1)*panels/mblocks*mr, m) - ic
 					if ib != lastIb {
-						gemmPackA(kern, ap, transA, a, lda, ic, pc, mb, kb)
+						if bs.apacked != nil {
+							off := pc*bs.ampad + ic*kb
+							ap = bs.apacked[off : off+gemmRoundUp(mb, mr)*kb]
+						} else {
+							gemmPackA(kern, ap, transA, a, lda, ic, pc, mb, kb)
+						}
 						lastIb = ib
 					}
 					jpLo, jpHi := js*npan/nsplit, (js+1)*npan/nsplit
@@ -475,4 +485,28 @@ func gemmMacro[T Float](kern *gemmKernel[T], mb, nb, kb int, ap, bp, c []T, ldc 
 			}
 		}
 	}
+}
+
+// gemmPackAAll packs all of op(A), which is m×k (A is stored k×m when
+// transA), into dst, which must hold gemmRoundUp(m, kern.mr)*k elements:
+// for each inner block of kern.kcFor(k) columns starting at pc, the
+// block's mr-row panels at dst[pc*mpad:], exactly as the drivers pack each
+// row block of A themselves (gemmPackA). A product run with it
+// (gemmRunPackedA) is therefore bit-identical to one that packs A as it
+// goes, and A is packed once however many products or column blocks reuse
+// it.
+func gemmPackAAll[T Float](kern *gemmKernel[T], transA bool, m, k int, a []T, lda int, dst []T) {
+	mpad := gemmRoundUp(m, kern.mr)
+	kc := kern.kcFor(k)
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		gemmPackA(kern, dst[pc*mpad:pc*mpad+mpad*kb], transA, a, lda, 0, pc, m, kb)
+	}
+}
+
+// gemmRunPackedA computes C = alpha*op(A)*op(B) + beta*C where ap is op(A)
+// (m×k) packed by gemmPackAAll with the same kernel; the conventions are
+// Sgemm's. The arguments are not checked.
+func gemmRunPackedA[T Float](kern *gemmKernel[T], ap []T, m, n, k int, alpha T, transB bool, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmRun(kern, false, m, n, k, alpha, nil, 0, gemmBSrc[T]{trans: transB, b: b, ldb: ldb, apacked: ap, ampad: gemmRoundUp(m, kern.mr)}, beta, c, ldc)
 }
