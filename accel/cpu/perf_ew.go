@@ -55,9 +55,12 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 	if op < BinAdd || op > BinDiv {
 		panic("cpu.BinaryF32: unknown op " + op.String())
 	}
-	if Numel(shape) == 0 {
+	if validShape("BinaryF32", shape) {
 		return
 	}
+	validView("BinaryF32", "dst", shape, dv, len(dst))
+	validView("BinaryF32", "a", shape, av, len(a))
+	validView("BinaryF32", "b", shape, bv, len(b))
 	// A contiguous operation over whole buffers needs no walk.
 	if n := Numel(shape); perfDense(shape, dv) && perfDense(shape, av) && perfDense(shape, bv) {
 		perfBinRow(op, dst[dv.Offset:dv.Offset+n], a[av.Offset:av.Offset+n], b[bv.Offset:bv.Offset+n])
@@ -209,6 +212,10 @@ func perfRangeGradGo(dst, g, x []float32, lo, hi float32) {
 // stride in x broadcasts). y must not overlap x other than as the very
 // same view, and must not address an element twice.
 func AxpyF32(shape []int, alpha float32, x []float32, xv View, y []float32, yv View) {
+	if !validShape("AxpyF32", shape) {
+		validView("AxpyF32", "y", shape, yv, len(y))
+		validView("AxpyF32", "x", shape, xv, len(x))
+	}
 	walk(shape, []int{yv.Offset, xv.Offset}, [][]int{yv.Strides, xv.Strides}, func(o []int, n int, st []int) {
 		d, s := o[0], o[1]
 		if st[0] == 1 && st[1] == 1 {
