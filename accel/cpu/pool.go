@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Pool2d describes a 2-D pooling window sliding over planes of H×W
 // elements and producing planes of OH×OW: kernel KH×KW, stride SH×SW,
@@ -20,6 +23,9 @@ type Pool2d struct {
 // pooling_output_shape: with ceilMode a last partial window is kept unless
 // it would start inside the right padding.
 func PoolOutSize(n, k, s, p, d int, ceilMode bool) int {
+	if k < 1 || s < 1 || d < 1 {
+		panic(fmt.Sprintf("cpu.PoolOutSize: kernel %d, stride %d and dilation %d must be positive", k, s, d))
+	}
 	num := n + 2*p - d*(k-1) - 1
 	if ceilMode {
 		num += s - 1

@@ -41,9 +41,13 @@ func TestValidShortSlices(t *testing.T) {
 		{"SumDimsF32", "reduced has 1", func() { SumDimsF32(f(2), f(6), []int{2, 3}, []bool{false}) }},
 		{"Map1", "src (offset 0, strides [3 1]) over shape [2 3] reaches elements [0, 5], outside its 5 elements",
 			func() { Map1([]int{2, 3}, f(6), c(2, 3), f(5), c(2, 3), func(x float32) float32 { return x }) }},
-		{"Map1", "dst has 1 strides", func() { Map1([]int{2, 3}, f(6), View{Strides: []int{1}}, f(6), c(2, 3), func(x float32) float32 { return x }) }},
+		{"Map1", "dst has 1 strides", func() {
+			Map1([]int{2, 3}, f(6), View{Strides: []int{1}}, f(6), c(2, 3), func(x float32) float32 { return x })
+		}},
 		{"Map1", "negative dimension -1", func() { Map1([]int{-1, 3}, f(6), c(2, 3), f(6), c(2, 3), func(x float32) float32 { return x }) }},
-		{"Map1", "reaches elements [-1, 1]", func() { Map1([]int{3}, f(6), c(3), f(6), View{Offset: 1, Strides: []int{-1}}, func(x float32) float32 { return x }) }},
+		{"Map1", "reaches elements [-1, 1]", func() {
+			Map1([]int{3}, f(6), c(3), f(6), View{Offset: 1, Strides: []int{-1}}, func(x float32) float32 { return x })
+		}},
 		{"Map2", "b (offset 1", func() {
 			Map2([]int{2, 3}, f(6), c(2, 3), f(6), c(2, 3), f(6), View{Offset: 1, Strides: []int{3, 1}}, func(x, y float32) float32 { return x + y })
 		}},
@@ -102,6 +106,13 @@ func TestValidShortSlices(t *testing.T) {
 		{"UpsampleBilinear2d", "src has 7", func() { UpsampleBilinear2d(f(32), f(7), 2, 2, 2, taps, taps) }},
 		{"UpsampleBilinear2d", "hw.I0[3] = 1 out of range [0, 1)", func() { UpsampleBilinear2d(f(32), f(2), 2, 1, 1, taps, taps) }},
 		{"UpsampleBilinear2dBackward", "gy has 31", func() { UpsampleBilinear2dBackward(f(8), f(31), 2, 2, 2, taps, taps) }},
+		{"PoolOutSize", "stride 0", func() { PoolOutSize(4, 2, 0, 0, 1, false) }},
+		{"RemainderInt", "division by zero", func() { RemainderInt[int32](3, 0) }},
+		{"FloorDivideInt", "division by zero", func() { FloorDivideInt[int64](3, 0) }},
+		{"DivScalarF32", "length mismatch", func() { DivScalarF32(f(3), f(2), 1) }},
+		{"RDivScalarF32", "length mismatch", func() { RDivScalarF32(f(3), 1, f(2)) }},
+		{"ReLUGradF32", "length mismatch", func() { ReLUGradF32(f(3), f(3), f(2)) }},
+		{"RangeGradF32", "length mismatch", func() { RangeGradF32(f(3), f(2), f(3), 0, 1) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.kernel, func(t *testing.T) {
