@@ -58,14 +58,24 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 	if validShape("BinaryF32", shape) {
 		return
 	}
-	validView("BinaryF32", "dst", shape, dv, len(dst))
-	validView("BinaryF32", "a", shape, av, len(a))
-	validView("BinaryF32", "b", shape, bv, len(b))
-	// A contiguous operation over whole buffers needs no walk.
+	// A contiguous operation over whole buffers needs no walk (and its
+	// views reach [Offset, Offset+n) exactly).
 	if n := Numel(shape); perfDense(shape, dv) && perfDense(shape, av) && perfDense(shape, bv) {
+		if dv.Offset < 0 || dv.Offset > len(dst)-n {
+			validViewFail("BinaryF32", "dst", shape, dv, len(dst))
+		}
+		if av.Offset < 0 || av.Offset > len(a)-n {
+			validViewFail("BinaryF32", "a", shape, av, len(a))
+		}
+		if bv.Offset < 0 || bv.Offset > len(b)-n {
+			validViewFail("BinaryF32", "b", shape, bv, len(b))
+		}
 		perfBinRow(op, dst[dv.Offset:dv.Offset+n], a[av.Offset:av.Offset+n], b[bv.Offset:bv.Offset+n])
 		return
 	}
+	validView("BinaryF32", "dst", shape, dv, len(dst))
+	validView("BinaryF32", "a", shape, av, len(a))
+	validView("BinaryF32", "b", shape, bv, len(b))
 	walk(shape, []int{dv.Offset, av.Offset, bv.Offset}, [][]int{dv.Strides, av.Strides, bv.Strides}, func(o []int, n int, st []int) {
 		d, x, y := o[0], o[1], o[2]
 		if st[0] == 1 {
@@ -93,6 +103,9 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 // perfDense reports whether v addresses shape's elements contiguously in
 // row-major order.
 func perfDense(shape []int, v View) bool {
+	if len(v.Strides) < len(shape) {
+		return false
+	}
 	s := 1
 	for i := len(shape) - 1; i >= 0; i-- {
 		if shape[i] != 1 && v.Strides[i] != s {

@@ -63,7 +63,71 @@ func validShape(kernel string, shape []int) (empty bool) {
 // validView panics unless the strided view v of shape (whose dimensions are
 // already known non-negative and non-zero) stays inside a slice of have
 // elements: the lowest and highest offsets it reaches must lie in [0, have).
+// The arithmetic is kept small so that it costs a few nanoseconds; the
+// message is built by validViewFail.
 func validView(kernel, arg string, shape []int, v View, have int) {
+	if len(v.Strides) < len(shape) {
+		validViewFail(kernel, arg, shape, v, have)
+	}
+	lo, hi := v.Offset, v.Offset
+	for i, d := range shape {
+		st := v.Strides[i]
+		// |st| and d below 2^31 keep every product and sum far from
+		// overflow (at most 2^62 per dimension, which the bound on hi and
+		// lo then stops); larger ones go through the exact check.
+		if uint(st+1<<31) >= 1<<32 || uint(d) >= 1<<31 {
+			validViewBig(kernel, arg, shape, v, have)
+			return
+		}
+		span := st * (d - 1)
+		if span > 0 {
+			hi += span
+		} else {
+			lo += span
+		}
+		if hi >= have || lo < 0 {
+			validViewFail(kernel, arg, shape, v, have)
+		}
+	}
+	if lo < 0 || hi >= have {
+		validViewFail(kernel, arg, shape, v, have)
+	}
+}
+
+// validViewBig is validView's exact check for views with huge strides or
+// dimensions, with overflow detection.
+func validViewBig(kernel, arg string, shape []int, v View, have int) {
+	lo, hi := v.Offset, v.Offset
+	for i, d := range shape {
+		st := v.Strides[i]
+		if d <= 1 || st == 0 {
+			continue
+		}
+		a := st
+		if a < 0 {
+			a = -a
+		}
+		h, l := bits.Mul64(uint64(a), uint64(d-1))
+		if h != 0 || l > math.MaxInt/4 {
+			validViewFail(kernel, arg, shape, v, have)
+		}
+		if st > 0 {
+			hi += int(l)
+		} else {
+			lo -= int(l)
+		}
+		if hi >= have || lo < 0 {
+			validViewFail(kernel, arg, shape, v, have)
+		}
+	}
+	if lo < 0 || hi >= have {
+		validViewFail(kernel, arg, shape, v, have)
+	}
+}
+
+// validViewFail panics with the message of a view that does not fit its
+// slice.
+func validViewFail(kernel, arg string, shape []int, v View, have int) {
 	if len(v.Strides) < len(shape) {
 		panic(fmt.Sprintf("cpu.%s: %s has %d strides for shape %v", kernel, arg, len(v.Strides), validClone(shape)))
 	}
@@ -78,22 +142,17 @@ func validView(kernel, arg string, shape []int, v View, have int) {
 			a = -a
 		}
 		h, l := bits.Mul64(uint64(a), uint64(d-1))
-		if h != 0 || l > math.MaxInt/4 {
-			panic(fmt.Sprintf("cpu.%s: %s stride %d over dimension %d of shape %v overflows", kernel, arg, st, d, validClone(shape)))
+		if h != 0 || l > math.MaxInt/4 || hi > math.MaxInt/2 || lo < math.MinInt/2 {
+			panic(fmt.Sprintf("cpu.%s: %s strides %v over shape %v overflow", kernel, arg, validClone(v.Strides), validClone(shape)))
 		}
 		if st > 0 {
 			hi += int(l)
 		} else {
 			lo -= int(l)
 		}
-		if hi > math.MaxInt/2 || lo < math.MinInt/2 {
-			panic(fmt.Sprintf("cpu.%s: %s strides %v over shape %v overflow", kernel, arg, validClone(v.Strides), validClone(shape)))
-		}
 	}
-	if lo < 0 || hi >= have {
-		panic(fmt.Sprintf("cpu.%s: %s (offset %d, strides %v) over shape %v reaches elements [%d, %d], outside its %d elements",
-			kernel, arg, v.Offset, validClone(v.Strides[:len(shape)]), validClone(shape), lo, hi, have))
-	}
+	panic(fmt.Sprintf("cpu.%s: %s (offset %d, strides %v) over shape %v reaches elements [%d, %d], outside its %d elements",
+		kernel, arg, v.Offset, validClone(v.Strides[:len(shape)]), validClone(shape), lo, hi, have))
 }
 
 // validClone copies s for a panic message, so that formatting it does not
