@@ -48,6 +48,15 @@ func TestValidShortSlices(t *testing.T) {
 		{"Map1", "reaches elements [-1, 1]", func() {
 			Map1([]int{3}, f(6), c(3), f(6), View{Offset: 1, Strides: []int{-1}}, func(x float32) float32 { return x })
 		}},
+		{"Map1", "reaches elements [0, 2199023255552]", func() {
+			Map1([]int{3}, f(6), c(3), f(6), View{Strides: []int{1 << 40}}, func(x float32) float32 { return x })
+		}},
+		{"Map1", "overflow", func() {
+			Map1([]int{3}, f(6), c(3), f(6), View{Strides: []int{-1 << 62}}, func(x float32) float32 { return x })
+		}},
+		{"Map1", "reaches elements [-1, 4]", func() {
+			Map1([]int{2, 3}, f(6), c(2, 3), f(6), View{Offset: -1, Strides: []int{3, 1}}, func(x float32) float32 { return x })
+		}},
 		{"Map2", "b (offset 1", func() {
 			Map2([]int{2, 3}, f(6), c(2, 3), f(6), c(2, 3), f(6), View{Offset: 1, Strides: []int{3, 1}}, func(x, y float32) float32 { return x + y })
 		}},
