@@ -41,6 +41,7 @@ var (
 // ewCompare applies a comparison with broadcasting, in the promoted dtype of
 // a and b, into a new bool tensor.
 func ewCompare(op string, fs *ewCmpFuncs, a, b *Tensor) *Tensor {
+	validNotNil2(op, a, b)
 	shape := broadcastShapes(op, a, b)
 	ct, _ := computeType(resultType(a, b), false)
 	a, b = castTo(a, ct), castTo(b, ct)
@@ -111,6 +112,7 @@ func (t *Tensor) GeScalar(s float64) *Tensor { return t.Ge(scalarFor(t, s)) }
 // ewLogical applies f to the truth values (nonzero, NaN included) of a and
 // b with broadcasting.
 func ewLogical(op string, f func(x, y bool) bool, a, b *Tensor) *Tensor {
+	validNotNil2(op, a, b)
 	shape := broadcastShapes(op, a, b)
 	a, b = castTo(a, Bool), castTo(b, Bool)
 	out := newTensor(Bool, shape)
@@ -189,6 +191,9 @@ func ewSelectK[T Elem](shape []int, out, c, x, y *Tensor) {
 // (torch.where). cond must be a bool tensor. It is differentiable in x and
 // y.
 func Where(cond, x, y *Tensor) *Tensor {
+	validNotNil("where", "condition", cond)
+	validNotNil("where", "input", x)
+	validNotNil("where", "other", y)
 	out := ewSelect("where", cond, x, y)
 	return record("where", out, []*Tensor{x, y}, func(g *Tensor) []*Tensor {
 		zero := ewZero(g.dtype)
@@ -225,6 +230,8 @@ func ewFillValue(op string, dt DType, value float64) *Tensor {
 // whole values down to -255 wrap into uint8, as PyTorch allows). The
 // gradient flows to t where mask is false.
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
+	validNotNil("masked_fill", "input", t)
+	validNotNil("masked_fill", "mask", mask)
 	if mask.dtype != Bool {
 		panicf("masked_fill", "expected a bool mask, got %v", mask.dtype)
 	}
@@ -238,6 +245,8 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 // MaskedFill_ writes value into t where mask (a bool tensor that broadcasts
 // to t's shape) is true, in place, and returns t.
 func (t *Tensor) MaskedFill_(mask *Tensor, value float64) *Tensor {
+	validNotNil("masked_fill_", "input", t)
+	validNotNil("masked_fill_", "mask", mask)
 	checkInPlace("masked_fill_", t)
 	if mask.dtype != Bool {
 		panicf("masked_fill_", "expected a bool mask, got %v", mask.dtype)
@@ -261,6 +270,7 @@ func ewAll(b *Tensor) bool {
 // Equal reports whether a and b have the same shape and equal elements
 // (compared after type promotion; NaN is not equal to NaN), as torch.equal.
 func Equal(a, b *Tensor) bool {
+	validNotNil2("equal", a, b)
 	if !slices.Equal(a.shape, b.shape) {
 		return false
 	}
@@ -283,6 +293,7 @@ func AllClose(a, b *Tensor, rtol, atol float64) bool {
 }
 
 func ewIsClose(op string, a, b *Tensor, rtol, atol float64, equalNaN bool) *Tensor {
+	validNotNil2(op, a, b)
 	if a.dtype != b.dtype {
 		panicf(op, "dtype %v did not match %v", a.dtype, b.dtype)
 	}

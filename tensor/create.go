@@ -12,6 +12,7 @@ func FromSlice[T Elem](data []T, shape ...int) *Tensor {
 	if len(shape) == 0 {
 		shape = []int{len(data)}
 	}
+	validShape("from_slice", shape)
 	t := newTensor(dtypeOf[T](), shape)
 	if t.Numel() != len(data) {
 		panicf("from_slice", "%d values cannot fill shape %v (%d elements)", len(data), shape, t.Numel())
@@ -25,16 +26,28 @@ func Scalar(v float64) *Tensor { return Full(v) }
 
 // Empty returns a tensor of dtype dt and the given shape. Unlike PyTorch's
 // empty, its elements are zero.
-func Empty(dt DType, shape ...int) *Tensor { return newTensor(dt, shape) }
+func Empty(dt DType, shape ...int) *Tensor {
+	validShape("empty", shape)
+	return newTensor(dt, shape)
+}
 
 // Zeros returns a tensor of zeros of the default dtype.
-func Zeros(shape ...int) *Tensor { return newTensor(DefaultDType(), shape) }
+func Zeros(shape ...int) *Tensor {
+	validShape("zeros", shape)
+	return newTensor(DefaultDType(), shape)
+}
 
 // Ones returns a tensor of ones of the default dtype.
-func Ones(shape ...int) *Tensor { return Full(1, shape...) }
+func Ones(shape ...int) *Tensor {
+	validShape("ones", shape)
+	return Full(1, shape...)
+}
 
 // Full returns a tensor of the default dtype filled with v.
-func Full(v float64, shape ...int) *Tensor { return newTensor(DefaultDType(), shape).Fill_(v) }
+func Full(v float64, shape ...int) *Tensor {
+	validShape("full", shape)
+	return newTensor(DefaultDType(), shape).Fill_(v)
+}
 
 // ZerosLike returns zeros with the shape and dtype of t.
 func ZerosLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape) }
@@ -184,6 +197,7 @@ func Eye(n int, m ...int) *Tensor {
 	if len(m) > 0 {
 		cols = m[0]
 	}
+	validShape("eye", []int{n, cols})
 	t := newTensor(DefaultDType(), []int{n, cols})
 	for i := range min(n, cols) {
 		setF64(t.st.data, i*cols+i, 1)

@@ -169,8 +169,8 @@ func TestCreatePanics(t *testing.T) {
 	mustPanic(t, "arange: upper bound", func() { tensor.ArangeInt(0, 5, -1) })
 	mustPanic(t, "linspace: number of steps must be non-negative", func() { tensor.Linspace(0, 1, -1) })
 	mustPanic(t, "from_slice: 3 values cannot fill shape [2 2]", func() { tensor.FromSlice([]float32{1, 2, 3}, 2, 2) })
-	mustPanic(t, "tensor: negative dimension", func() { tensor.Zeros(2, -1) })
-	mustPanic(t, "tensor: negative dimension", func() { tensor.Eye(-1) })
+	mustPanic(t, "zeros: negative dimension -1 in shape [2 -1]", func() { tensor.Zeros(2, -1) })
+	mustPanic(t, "eye: negative dimension -1 in shape [-1 -1]", func() { tensor.Eye(-1) })
 	mustPanic(t, "set_default_dtype", func() { tensor.SetDefaultDType(tensor.Int64) })
 }
 

@@ -58,6 +58,7 @@ func castTo(t *Tensor, dt DType) *Tensor {
 // binary applies fs to a and b with broadcasting and type promotion. It does
 // not record autograd; callers do.
 func binary(op string, fs *binFuncs, a, b *Tensor) *Tensor {
+	validNotNil2(op, a, b)
 	shape := broadcastShapes(op, a, b)
 	ct, rt := computeType(resultType(a, b), fs.floatResult)
 	a, b = castTo(a, ct), castTo(b, ct)
@@ -171,6 +172,7 @@ var (
 
 // Add returns t + u with broadcasting.
 func (t *Tensor) Add(u *Tensor) *Tensor {
+	validNotNil2("add", t, u)
 	out := binary("add", addFns, t, u)
 	return record("add", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
 		return []*Tensor{sumToShape(g, t.shape), sumToShape(g, u.shape)}
@@ -179,6 +181,7 @@ func (t *Tensor) Add(u *Tensor) *Tensor {
 
 // Sub returns t - u with broadcasting.
 func (t *Tensor) Sub(u *Tensor) *Tensor {
+	validNotNil2("sub", t, u)
 	if t.dtype == Bool && u.dtype == Bool {
 		panicf("sub", "subtraction of two bool tensors is not supported; use LogicalXor")
 	}
@@ -190,6 +193,7 @@ func (t *Tensor) Sub(u *Tensor) *Tensor {
 
 // Mul returns t * u elementwise with broadcasting.
 func (t *Tensor) Mul(u *Tensor) *Tensor {
+	validNotNil2("mul", t, u)
 	out := binary("mul", mulFns, t, u)
 	return record("mul", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
 		var gt, gu *Tensor
@@ -206,6 +210,7 @@ func (t *Tensor) Mul(u *Tensor) *Tensor {
 // Div returns t / u (true division) with broadcasting; integer inputs give
 // a floating-point result, as in PyTorch.
 func (t *Tensor) Div(u *Tensor) *Tensor {
+	validNotNil2("div", t, u)
 	out := binary("div", divFns, t, u)
 	return record("div", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
 		var gt, gu *Tensor
@@ -272,6 +277,7 @@ func (t *Tensor) Div_(u *Tensor) *Tensor { return t.inPlace("div_", divFns, u) }
 // Copy_ copies u's values (broadcast to t's shape, cast to t's dtype) into t
 // in place and returns t.
 func (t *Tensor) Copy_(u *Tensor) *Tensor {
+	validNotNil2("copy_", t, u)
 	checkInPlace("copy_", t)
 	if u.st == t.st {
 		// The source may overlap the destination (x.Copy_(x.T())): read it
@@ -290,6 +296,7 @@ func (t *Tensor) Copy_(u *Tensor) *Tensor {
 }
 
 func (t *Tensor) inPlace(op string, fs *binFuncs, u *Tensor) *Tensor {
+	validNotNil2(op, t, u)
 	checkInPlace(op, t)
 	if s, ok := BroadcastShapes(t.shape, u.shape); !ok || !slices.Equal(s, t.shape) {
 		panicf(op, "shapes %v and %v: the result must keep the in-place operand's shape", t.shape, u.shape)

@@ -149,6 +149,8 @@ func idxAddFn[T Elem]() func(a, b T) T {
 // dimensions; the result has index's shape and t's dtype. The gradient
 // scatter-adds into t's shape.
 func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
+	validNotNil("gather", "input", t)
+	validNotNil("gather", "index", index)
 	const op = "gather"
 	idx := idxLong(op, index)
 	nd := len(t.shape)
@@ -184,6 +186,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 // wins. Gradients follow PyTorch: t's gradient is zero where values were
 // overwritten, src's is the gradient gathered at index.
 func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
+	validNotNil("scatter", "src", src)
 	return t.idxScatter("scatter", dim, index, src, 0, false)
 }
 
@@ -191,6 +194,7 @@ func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
 // positions index holds along dim (repeated positions add up), as
 // torch.Tensor.scatter_add. The shape rules are Scatter's.
 func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
+	validNotNil("scatter_add", "src", src)
 	return t.idxScatter("scatter_add", dim, index, src, 0, true)
 }
 
@@ -201,6 +205,8 @@ func (t *Tensor) ScatterValue(dim int, index *Tensor, value float64) *Tensor {
 }
 
 func (t *Tensor) idxScatter(op string, dim int, index, src *Tensor, value float64, add bool) *Tensor {
+	validNotNil(op, "input", t)
+	validNotNil(op, "index", index)
 	idx := idxLong(op, index)
 	nd := len(t.shape)
 	if len(idx.shape) != nd {
@@ -305,6 +311,8 @@ func idxIndexList(op string, index *Tensor, dim, size int, wrap bool) []int {
 // holds along dim, as torch.index_select: the result has t's shape with dim
 // resized to the number of indices. The gradient index-adds into t's shape.
 func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
+	validNotNil("index_select", "input", t)
+	validNotNil("index_select", "index", index)
 	const op = "index_select"
 	nd := len(t.shape)
 	d := normDim(op, dim, max(nd, 1))
@@ -337,6 +345,9 @@ func (t *Tensor) IndexCopy(dim int, index, src *Tensor) *Tensor {
 }
 
 func (t *Tensor) idxIndexAdd(op string, dim int, index, src *Tensor, assign bool) *Tensor {
+	validNotNil(op, "input", t)
+	validNotNil(op, "index", index)
+	validNotNil(op, "source", src)
 	nd := len(t.shape)
 	if nd == 0 {
 		if src.Dim() > 1 {
@@ -413,6 +424,9 @@ func idxRemapAdd(op string, base, src *Tensor, baseShape []int, maps [][]int, as
 // as t[mask] = values. With accumulate, values are added and repeated
 // positions add up; otherwise the last write to a repeated position wins.
 func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	validNotNil("index_put", "input", t)
+	validList("index_put", "indices", indices)
+	validNotNil("index_put", "values", values)
 	const op = "index_put"
 	if len(indices) == 1 && indices[0].dtype == Bool {
 		indices = idxMaskIndices(op, indices[0], t.shape)
@@ -531,6 +545,8 @@ func (t *Tensor) idxTri(op string, k int, upper bool) *Tensor {
 // tensor broadcast with t) is true, in row-major order of the broadcast
 // shape, as torch.masked_select.
 func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
+	validNotNil("masked_select", "input", t)
+	validNotNil("masked_select", "mask", mask)
 	const op = "masked_select"
 	if mask.dtype != Bool {
 		panicf(op, "mask must be a bool tensor, got %v", mask.dtype)

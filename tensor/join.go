@@ -13,6 +13,7 @@ func idxLegacyEmpty(t *Tensor) bool { return len(t.shape) == 1 && t.shape[0] == 
 // are skipped, as in PyTorch); the result has the promoted dtype of all
 // inputs (PromoteTypes). Each input's gradient is its slice of the output's.
 func Cat(ts []*Tensor, dim int) *Tensor {
+	validList("cat", "tensors", ts)
 	const op = "cat"
 	if len(ts) == 0 {
 		panicf(op, "expected a non-empty list of tensors")
@@ -82,6 +83,7 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 // be -1 for a new last dimension), as torch.stack. Dtypes are promoted as in
 // Cat.
 func Stack(ts []*Tensor, dim int) *Tensor {
+	validList("stack", "tensors", ts)
 	const op = "stack"
 	if len(ts) == 0 {
 		panicf(op, "expected a non-empty list of tensors")

@@ -24,6 +24,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor { return linMatMul("matmul", t, u) }
 // Mm returns the product of two 2-D tensors (torch.mm); unlike MatMul it
 // accepts nothing else.
 func (t *Tensor) Mm(u *Tensor) *Tensor {
+	validNotNil2("mm", t, u)
 	if t.Dim() != 2 || u.Dim() != 2 {
 		panicf("mm", "expected two 2-D tensors, got shapes %v and %v", t.shape, u.shape)
 	}
@@ -33,6 +34,7 @@ func (t *Tensor) Mm(u *Tensor) *Tensor {
 // Bmm returns the batched product of two 3-D tensors [B, n, m] and
 // [B, m, p] (torch.bmm); the batch sizes must be equal (no broadcasting).
 func (t *Tensor) Bmm(u *Tensor) *Tensor {
+	validNotNil2("bmm", t, u)
 	if t.Dim() != 3 || u.Dim() != 3 {
 		panicf("bmm", "expected two 3-D tensors, got shapes %v and %v", t.shape, u.shape)
 	}
@@ -45,6 +47,7 @@ func (t *Tensor) Bmm(u *Tensor) *Tensor {
 // Dot returns the dot product of two 1-D tensors of the same length as a
 // 0-d tensor (torch.dot).
 func (t *Tensor) Dot(u *Tensor) *Tensor {
+	validNotNil2("dot", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
 		panicf("dot", "expected two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
 	}
@@ -56,6 +59,7 @@ func (t *Tensor) Dot(u *Tensor) *Tensor {
 
 // linMatMul implements MatMul and its restricted forms, recording op.
 func linMatMul(op string, a, b *Tensor) *Tensor {
+	validNotNil2(op, a, b)
 	if a.Dim() == 0 || b.Dim() == 0 {
 		panicf(op, "both arguments need at least 1 dimension, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -285,6 +289,8 @@ func linMatMulLoop[T int64 | int32 | int8 | uint8](a, b *Tensor, batch []int, m,
 // [..., out]. The leading dimensions of x fold into one GEMM, and the bias
 // is written into the output before the GEMM accumulates onto it.
 func Linear(x, w, b *Tensor) *Tensor {
+	validNotNil("linear", "input", x)
+	validNotNil("linear", "weight", w)
 	if w.Dim() != 2 || x.Dim() == 0 {
 		panicf("linear", "expected a 2-D weight and an input with at least 1 dimension, got shapes %v and %v", x.shape, w.shape)
 	}

@@ -400,6 +400,7 @@ func (t *Tensor) ewClamp(op string, lo, hi float64, hasLo, hasHi bool) *Tensor {
 // PyTorch: t gets it where lo <= t <= hi, lo where t < lo (and lo < hi), hi
 // where t > hi or hi < lo.
 func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
+	validNotNil("clamp", "input", t)
 	if lo == nil && hi == nil {
 		panicf("clamp", "at least one of min and max must be given")
 	}
@@ -465,6 +466,7 @@ var (
 // Gradients follow PyTorch: 0 for t where u == 0, and 0 for u where t == 0
 // and u >= 0.
 func (t *Tensor) Pow(u *Tensor) *Tensor {
+	validNotNil2("pow", t, u)
 	if PromoteTypes(t.dtype, u.dtype) == Bool {
 		panicf("pow", "not supported for two bool tensors")
 	}
@@ -526,12 +528,14 @@ func (t *Tensor) RPowScalar(s float64) *Tensor { return scalarFor(t, s).Pow(t) }
 // type promotion; NaN in either propagates. On ties the gradient is split
 // equally between t and u, as in PyTorch.
 func (t *Tensor) Maximum(u *Tensor) *Tensor {
+	validNotNil2("maximum", t, u)
 	out := binary("maximum", ewMaxFns, t, u)
 	return record("maximum", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor { return ewMinMaxGrad(g, t, u, true) })
 }
 
 // Minimum returns the elementwise minimum of t and u; see Maximum.
 func (t *Tensor) Minimum(u *Tensor) *Tensor {
+	validNotNil2("minimum", t, u)
 	out := binary("minimum", ewMinFns, t, u)
 	return record("minimum", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor { return ewMinMaxGrad(g, t, u, false) })
 }
@@ -575,6 +579,7 @@ func ewCheckIntDivisor(op string, t, u *Tensor) {
 // Remainder returns t mod u with the sign of u (Python's %, torch.remainder),
 // with broadcasting. Integer division by zero panics.
 func (t *Tensor) Remainder(u *Tensor) *Tensor {
+	validNotNil2("remainder", t, u)
 	ewCheckIntDivisor("remainder", t, u)
 	out := binary("remainder", ewRemFns, t, u)
 	return record("remainder", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
@@ -597,6 +602,7 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor { return t.Remainder(scalarF
 // which rounds down since PyTorch 1.13). Integer division by zero panics.
 // Like PyTorch it has no derivative: a backward pass through it panics.
 func (t *Tensor) FloorDivide(u *Tensor) *Tensor {
+	validNotNil2("floor_divide", t, u)
 	ewCheckIntDivisor("floor_divide", t, u)
 	out := binary("floor_divide", ewFDivFns, t, u)
 	return record("floor_divide", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {

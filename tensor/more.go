@@ -216,6 +216,8 @@ func (t *Tensor) RepeatInterleave(repeats, dim int) *Tensor {
 // or int32 tensor with one non-negative entry per element of dim, or a
 // single entry used for all of them.
 func (t *Tensor) RepeatInterleaveTensor(repeats *Tensor, dim int) *Tensor {
+	validNotNil("repeat_interleave", "input", t)
+	validNotNil("repeat_interleave", "repeats", repeats)
 	const op = "repeat_interleave"
 	if repeats.dtype != Int64 && repeats.dtype != Int32 {
 		panicf(op, "repeats must be an int64 or int32 tensor, got %v", repeats.dtype)
@@ -605,6 +607,7 @@ func (t *Tensor) Trace() *Tensor {
 // Outer returns the outer product of the 1-D tensors t and u
 // (torch.outer): out[i][j] = t[i]*u[j], with the promoted dtype.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
+	validNotNil2("outer", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
 		panicf("outer", "expected 1-D vectors, got shapes %v and %v", t.shape, u.shape)
 	}

@@ -62,6 +62,8 @@ func nnfDropout(op string, x *Tensor, p float64, training bool, gen *Generator, 
 // padding_idx, counted from the end, is written num+padding_idx here). An
 // index outside [0, num) panics.
 func Embedding(indices, weight *Tensor, paddingIdx int) *Tensor {
+	validNotNil("embedding", "indices", indices)
+	validNotNil("embedding", "weight", weight)
 	const op = "embedding"
 	if indices.dtype != Int64 && indices.dtype != Int32 {
 		panicf(op, "indices must be int64 or int32, got %v", indices.dtype)

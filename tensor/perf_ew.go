@@ -87,6 +87,7 @@ func perfSameView(shape []int, a, b cpu.View) bool {
 // tensor that requires grad while grad mode is on. t must be floating
 // point.
 func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
+	validNotNil2("add_scaled_", t, u)
 	const op = "add_scaled_"
 	checkInPlace(op, t)
 	if !t.dtype.IsFloat() {

@@ -58,7 +58,10 @@ func DefaultGenerator() *Generator { return defaultGen }
 func ManualSeed(seed uint64) { defaultGen.Seed(seed) }
 
 // Rand returns default-dtype values uniform in [0, 1).
-func (g *Generator) Rand(shape ...int) *Tensor { return g.randOf(DefaultDType(), shape) }
+func (g *Generator) Rand(shape ...int) *Tensor {
+	validShape("rand", shape)
+	return g.randOf(DefaultDType(), shape)
+}
 
 // randOf returns values uniform in [0, 1) of dtype dt, drawn with the
 // dtype's precision (24 random bits for float32, 11 for float16, 53 for
@@ -86,6 +89,7 @@ func (g *Generator) randOf(dt DType, shape []int) *Tensor {
 
 // Randn returns default-dtype values from the standard normal distribution.
 func (g *Generator) Randn(shape ...int) *Tensor {
+	validShape("randn", shape)
 	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -97,6 +101,7 @@ func (g *Generator) Randn(shape ...int) *Tensor {
 
 // Uniform returns default-dtype values uniform in [lo, hi).
 func (g *Generator) Uniform(lo, hi float64, shape ...int) *Tensor {
+	validShape("uniform", shape)
 	t := newTensor(DefaultDType(), shape)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -108,6 +113,7 @@ func (g *Generator) Uniform(lo, hi float64, shape ...int) *Tensor {
 
 // Normal returns default-dtype values from N(mean, std²).
 func (g *Generator) Normal(mean, std float64, shape ...int) *Tensor {
+	validShape("normal", shape)
 	if !(std >= 0) {
 		panicf("normal", "expects std >= 0.0, but found std %v", std)
 	}
@@ -122,6 +128,7 @@ func (g *Generator) Normal(mean, std float64, shape ...int) *Tensor {
 
 // RandInt returns int64 values uniform in [low, high).
 func (g *Generator) RandInt(low, high int64, shape ...int) *Tensor {
+	validShape("randint", shape)
 	if high <= low {
 		panicf("randint", "empty range [%d, %d)", low, high)
 	}
@@ -137,6 +144,7 @@ func (g *Generator) RandInt(low, high int64, shape ...int) *Tensor {
 
 // RandPerm returns a random permutation of 0..n-1 as int64.
 func (g *Generator) RandPerm(n int) *Tensor {
+	validShape("randperm", []int{n})
 	t := newTensor(Int64, []int{n})
 	d := t.st.data.([]int64)
 	g.mu.Lock()
@@ -158,6 +166,7 @@ func (g *Generator) Float64() float64 {
 // Bernoulli returns a default-dtype tensor whose elements are 1 with
 // probability p and 0 otherwise.
 func (g *Generator) Bernoulli(p float64, shape ...int) *Tensor {
+	validShape("bernoulli", shape)
 	if p < 0 || p > 1 || math.IsNaN(p) {
 		panicf("bernoulli", "probability %v is not in [0, 1]", p)
 	}

@@ -286,7 +286,7 @@ func TestRandomPanics(t *testing.T) {
 	mustPanic(t, "randint: empty range [3, 3)", func() { g.RandInt(3, 3, 2) })
 	mustPanic(t, "bernoulli: probability 1.5 is not in [0, 1]", func() { g.Bernoulli(1.5, 2) })
 	mustPanic(t, "bernoulli: probability NaN", func() { g.Bernoulli(math.NaN(), 2) })
-	mustPanic(t, "tensor: negative dimension", func() { g.Rand(-1) })
+	mustPanic(t, "rand: negative dimension -1 in shape [-1]", func() { g.Rand(-1) })
 }
 
 // TestGeneratorConcurrent draws from one generator in several goroutines

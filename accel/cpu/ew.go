@@ -137,8 +137,11 @@ func RemainderFloat[T Float](a, b T) T {
 	return m
 }
 
-// RemainderInt returns a mod b with the sign of b. b must not be 0.
+// RemainderInt returns a mod b with the sign of b. A zero b panics.
 func RemainderInt[T ewInt](a, b T) T {
+	if b == 0 {
+		panic("cpu.RemainderInt: integer division by zero")
+	}
 	r := a % b
 	if r != 0 && (r < 0) != (b < 0) {
 		r += b
@@ -168,8 +171,11 @@ func FloorDivideFloat[T Float](a, b T) T {
 	return fl
 }
 
-// FloorDivideInt returns floor(a/b). b must not be 0.
+// FloorDivideInt returns floor(a/b). A zero b panics.
 func FloorDivideInt[T ewInt](a, b T) T {
+	if b == 0 {
+		panic("cpu.FloorDivideInt: integer division by zero")
+	}
 	q := a / b
 	if (a < 0) != (b < 0) && a%b != 0 {
 		q--

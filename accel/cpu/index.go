@@ -26,6 +26,16 @@ func gatherStrides(v View, dim int) ([]int, int) {
 // src's strides; size is src's extent along dim. It returns (bad, false) for
 // the first index value outside [0, size), after which dst is incomplete.
 func Gather[T any](shape []int, dst []T, dv View, src []T, sv View, index []int64, iv View, dim, size int) (int64, bool) {
+	if !validShape("Gather", shape) {
+		validView("Gather", "index", shape, iv, len(index))
+		validView("Gather", "dst", shape, dv, len(dst))
+		if len(shape) > 0 {
+			validDim("Gather", dim, len(shape))
+			validAlong("Gather", "src", shape, dim, size, sv, len(src))
+		} else {
+			validView("Gather", "src", shape, sv, len(src))
+		}
+	}
 	if len(shape) == 0 {
 		i := index[iv.Offset]
 		if i < 0 || i >= int64(size) {
@@ -64,6 +74,16 @@ func Gather[T any](shape []int, dst []T, dv View, src []T, sv View, index []int6
 // size is dst's extent along dim. It returns (bad, false) for the first index
 // value outside [0, size).
 func Scatter[T any](shape []int, dst []T, dv View, src []T, sv View, index []int64, iv View, dim, size int, f func(old, v T) T) (int64, bool) {
+	if !validShape("Scatter", shape) {
+		validView("Scatter", "index", shape, iv, len(index))
+		validView("Scatter", "src", shape, sv, len(src))
+		if len(shape) > 0 {
+			validDim("Scatter", dim, len(shape))
+			validAlong("Scatter", "dst", shape, dim, size, dv, len(dst))
+		} else {
+			validView("Scatter", "dst", shape, dv, len(dst))
+		}
+	}
 	if len(shape) == 0 {
 		i := index[iv.Offset]
 		if i < 0 || i >= int64(size) {
@@ -171,6 +191,10 @@ func remapRows(shape []int, ov, mv View, maps [][]int, row func(o, os, m int, ta
 // index_select and every padding mode (constant, reflect, replicate,
 // circular).
 func Remap[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int, fill T) {
+	if !validShape("Remap", shape) {
+		validView("Remap", "dst", shape, dv, len(dst))
+		validRemap("Remap", "src", shape, maps, sv, len(src))
+	}
 	remapRows(shape, dv, sv, maps, func(o, os, m int, tab []int, valid bool) {
 		if !valid {
 			for range tab {
@@ -195,6 +219,10 @@ func Remap[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int,
 // NoSource; a nil f assigns. With f an addition it does index_add and the
 // backward of every padding mode; with nil f, index_copy.
 func RemapAdd[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]int, f func(old, v T) T) {
+	if !validShape("RemapAdd", shape) {
+		validView("RemapAdd", "src", shape, sv, len(src))
+		validRemap("RemapAdd", "dst", shape, maps, dv, len(dst))
+	}
 	remapRows(shape, sv, dv, maps, func(s, ss, m int, tab []int, valid bool) {
 		if !valid {
 			return
@@ -217,6 +245,7 @@ func RemapAdd[T any](shape []int, dst []T, dv View, src []T, sv View, maps [][]i
 // col-row <= k (torch.tril), with upper true those with col-row >= k
 // (torch.triu).
 func Tri[T any](data []T, batch, rows, cols, k int, upper bool) {
+	validLen("Tri", "data", len(data), validProd("Tri", "batch, rows, cols", batch, rows, cols))
 	var zero T
 	for b := range batch {
 		m := data[b*rows*cols : (b+1)*rows*cols]
@@ -239,6 +268,9 @@ func Tri[T any](data []T, batch, rows, cols, k int, upper bool) {
 
 // CountTrue returns the number of true elements of the strided mask view.
 func CountTrue(shape []int, mask []bool, mv View) int {
+	if !validShape("CountTrue", shape) {
+		validView("CountTrue", "mask", shape, mv, len(mask))
+	}
 	n := 0
 	walk(shape, []int{mv.Offset}, [][]int{mv.Strides}, func(o []int, cnt int, st []int) {
 		m := o[0]
@@ -256,6 +288,10 @@ func CountTrue(shape []int, mask []bool, mv View) int {
 // the src view where the mask view is true, and returns the extended slice
 // (torch.masked_select; broadcasting is expressed by zero strides).
 func MaskedSelect[T any](shape []int, dst []T, src []T, sv View, mask []bool, mv View) []T {
+	if !validShape("MaskedSelect", shape) {
+		validView("MaskedSelect", "src", shape, sv, len(src))
+		validView("MaskedSelect", "mask", shape, mv, len(mask))
+	}
 	walk(shape, []int{sv.Offset, mv.Offset}, [][]int{sv.Strides, mv.Strides}, func(o []int, n int, st []int) {
 		s, m := o[0], o[1]
 		for range n {
@@ -274,6 +310,13 @@ func MaskedSelect[T any](shape []int, dst []T, src []T, sv View, mask []bool, mv
 // MaskedSelect), and returns how many it wrote. src must hold at least
 // CountTrue elements.
 func MaskedScatter[T any](shape []int, dst []T, dv View, mask []bool, mv View, src []T) int {
+	if !validShape("MaskedScatter", shape) {
+		validView("MaskedScatter", "dst", shape, dv, len(dst))
+		validView("MaskedScatter", "mask", shape, mv, len(mask))
+		if len(src) < Numel(shape) {
+			validLen("MaskedScatter", "src", len(src), CountTrue(shape, mask, mv))
+		}
+	}
 	k := 0
 	walk(shape, []int{dv.Offset, mv.Offset}, [][]int{dv.Strides, mv.Strides}, func(o []int, n int, st []int) {
 		d, m := o[0], o[1]

@@ -11,6 +11,7 @@ package cpu
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -56,11 +57,17 @@ func moreBlocks(outer, n, inner int, fn func(o int)) {
 // contiguous (outer, n, inner) layout (torch.cumsum), accumulating in A
 // (float64 for float32 input, as PyTorch's CPU kernel).
 func Cumsum[T, A Number](dst, src []T, outer, n, inner int) {
+	n3 := validLines("Cumsum", outer, n, inner)
+	validLen("Cumsum", "src", len(src), n3)
+	validLen("Cumsum", "dst", len(dst), n3)
 	moreScan[T, A](dst, src, outer, n, inner, false)
 }
 
 // Cumprod is Cumsum for running products (torch.cumprod).
 func Cumprod[T, A Number](dst, src []T, outer, n, inner int) {
+	n3 := validLines("Cumprod", outer, n, inner)
+	validLen("Cumprod", "src", len(src), n3)
+	validLen("Cumprod", "dst", len(dst), n3)
 	moreScan[T, A](dst, src, outer, n, inner, true)
 }
 
@@ -116,6 +123,11 @@ func moreScan[T, A Number](dst, src []T, outer, n, inner int, prod bool) {
 // dx[i] = sum_{j>=i} g[j]*y[j] / x[i] (the terms j >= z are zero); at z, dx[z]
 // = sum_{j>=z} g[j] * prod_{m<=j, m!=z} x[m]; after z, dx is zero.
 func CumprodBackward[T Float](dx, g, x, y []T, outer, n, inner int) {
+	n3 := validLines("CumprodBackward", outer, n, inner)
+	validLen("CumprodBackward", "dx", len(dx), n3)
+	validLen("CumprodBackward", "g", len(g), n3)
+	validLen("CumprodBackward", "x", len(x), n3)
+	validLen("CumprodBackward", "y", len(y), n3)
 	moreLines(outer, n, inner, func(base int) {
 		z := n
 		for i := range n {
@@ -242,6 +254,10 @@ func moreKeyPosCmp(a, b moreKeyPos) int {
 // order, in both directions. NaN counts as larger than every number and -0
 // as equal to +0, as in PyTorch.
 func SortLines[T Number](vals []T, idx []int64, src []T, outer, n, inner int, descending bool) {
+	n3 := validLines("SortLines", outer, n, inner)
+	validLen("SortLines", "src", len(src), n3)
+	validLen("SortLines", "vals", len(vals), n3)
+	validLen("SortLines", "idx", len(idx), n3)
 	TopKLines(vals, idx, src, outer, n, inner, n, !descending)
 }
 
@@ -253,6 +269,15 @@ func SortLines[T Number](vals []T, idx []int64, src []T, outer, n, inner int, de
 // small next to n it selects with a heap (O(n log k)) instead of sorting
 // the whole line.
 func TopKLines[T Number](vals []T, idx []int64, src []T, outer, n, inner, k int, smallest bool) {
+	n3 := validLines("TopKLines", outer, n, inner)
+	validSize("TopKLines", "k", k)
+	if k > n {
+		panic(fmt.Sprintf("cpu.TopKLines: k = %d is larger than the line length n = %d", k, n))
+	}
+	validLen("TopKLines", "src", len(src), n3)
+	k3 := validLines("TopKLines", outer, k, inner)
+	validLen("TopKLines", "vals", len(vals), k3)
+	validLen("TopKLines", "idx", len(idx), k3)
 	if k == 0 || n == 0 {
 		return
 	}
@@ -382,6 +407,7 @@ func moreSelect[E any](buf []E, k int, c func(a, b E) int) []E {
 // empty row gives false. Float16 data must be widened first, so that -0 is
 // zero.
 func AnyRows[T comparable](dst []bool, src []T, outer, inner int) {
+	validRows("AnyRows", len(dst), len(src), outer, inner)
 	var zero T
 	for i := range outer {
 		dst[i] = slices.ContainsFunc(src[i*inner:(i+1)*inner], func(v T) bool { return v != zero })
@@ -391,6 +417,7 @@ func AnyRows[T comparable](dst []bool, src []T, outer, inner int) {
 // AllRows sets dst[i] to whether every element of row i is nonzero (true
 // for an empty row).
 func AllRows[T comparable](dst []bool, src []T, outer, inner int) {
+	validRows("AllRows", len(dst), len(src), outer, inner)
 	var zero T
 	for i := range outer {
 		dst[i] = !slices.Contains(src[i*inner:(i+1)*inner], zero)
@@ -399,6 +426,7 @@ func AllRows[T comparable](dst []bool, src []T, outer, inner int) {
 
 // CountNonzeroRows sets dst[i] to the number of nonzero elements of row i.
 func CountNonzeroRows[T comparable](dst []int64, src []T, outer, inner int) {
+	validRows("CountNonzeroRows", len(dst), len(src), outer, inner)
 	var zero T
 	for i := range outer {
 		c := int64(0)
@@ -416,6 +444,8 @@ func CountNonzeroRows[T comparable](dst []int64, src []T, outer, inner int) {
 // row of len(shape) coordinates per element, flattened (torch.nonzero),
 // and their number (which a 0-d shape needs, having no coordinates).
 func Nonzero[T comparable](src []T, shape []int) (coords []int64, count int) {
+	validShape("Nonzero", shape)
+	validLen("Nonzero", "src", len(src), validProd("Nonzero", "shape", shape...))
 	var zero T
 	nd := len(shape)
 	coord := make([]int64, nd)

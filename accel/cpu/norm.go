@@ -6,6 +6,10 @@ import "math"
 // of x laid out as [outer, c, inner] (batch norm's statistics), in float64.
 // The variance is computed from centred values (two passes).
 func ChannelMoments[T Float](mean, variance []float64, x []T, outer, c, inner int) {
+	n3 := validLines("ChannelMoments", outer, c, inner)
+	validLen("ChannelMoments", "x", len(x), n3)
+	validLen("ChannelMoments", "mean", len(mean), c)
+	validLen("ChannelMoments", "variance", len(variance), c)
 	n := float64(outer * inner)
 	for ch := range c {
 		var s float64
@@ -31,6 +35,11 @@ func ChannelMoments[T Float](mean, variance []float64, x []T, outer, c, inner in
 // float32 each element is rounded once (a fused multiply-add, on the Vec
 // kernels); float64 multiplies and adds.
 func ChannelAffine[T Float](y, x []T, scale, shift []T, outer, c, inner int) {
+	n3 := validLines("ChannelAffine", outer, c, inner)
+	validLen("ChannelAffine", "x", len(x), n3)
+	validLen("ChannelAffine", "y", len(y), n3)
+	validLen("ChannelAffine", "scale", len(scale), c)
+	validLen("ChannelAffine", "shift", len(shift), c)
 	if y32, ok := any(y).([]float32); ok {
 		x32, a32, b32 := any(x).([]float32), any(scale).([]float32), any(shift).([]float32)
 		for o := range outer {
@@ -67,6 +76,15 @@ func ChannelAffine[T Float](y, x []T, scale, shift []T, outer, c, inner int) {
 // are overwritten; any of them may be nil to skip it, and w nil means
 // weight 1.
 func BatchNormBackward[T Float](dx, dw, db, gy, x, w []T, mean, rstd []float64, outer, c, inner int, training bool) {
+	n3 := validLines("BatchNormBackward", outer, c, inner)
+	validLen("BatchNormBackward", "gy", len(gy), n3)
+	validLen("BatchNormBackward", "x", len(x), n3)
+	validOpt("BatchNormBackward", "dx", len(dx), dx == nil, n3)
+	validOpt("BatchNormBackward", "dw", len(dw), dw == nil, c)
+	validOpt("BatchNormBackward", "db", len(db), db == nil, c)
+	validOpt("BatchNormBackward", "w", len(w), w == nil, c)
+	validLen("BatchNormBackward", "mean", len(mean), c)
+	validLen("BatchNormBackward", "rstd", len(rstd), c)
 	n := float64(outer * inner)
 	for ch := range c {
 		m, r := mean[ch], rstd[ch]
@@ -119,6 +137,13 @@ func BatchNormBackward[T Float](dx, dw, db, gy, x, w []T, mean, rstd []float64, 
 // groups weights blocks and span = the spatial size (one weight per
 // channel). w and b may be nil (no scale, no shift).
 func NormalizeRows[T Float](y, x []T, rows, n int, eps float64, w, b []T, groups, span int, mean, rstd []float64) {
+	total, nw := validNorm("NormalizeRows", rows, n, groups, span)
+	validLen("NormalizeRows", "x", len(x), total)
+	validLen("NormalizeRows", "y", len(y), total)
+	validOpt("NormalizeRows", "w", len(w), w == nil, nw)
+	validOpt("NormalizeRows", "b", len(b), b == nil, nw)
+	validLen("NormalizeRows", "mean", len(mean), rows)
+	validLen("NormalizeRows", "rstd", len(rstd), rows)
 	per := n / span
 	for r := range rows {
 		xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
@@ -154,6 +179,15 @@ func NormalizeRows[T Float](y, x []T, rows, n int, eps float64, w, b []T, groups
 // (float64, so long sums stay accurate) are accumulated into; any may be nil
 // to skip it.
 func NormalizeRowsBackward[T Float](dx []T, dw, db []float64, gy, x, w []T, rows, n, groups, span int, mean, rstd []float64) {
+	total, nw := validNorm("NormalizeRowsBackward", rows, n, groups, span)
+	validLen("NormalizeRowsBackward", "gy", len(gy), total)
+	validLen("NormalizeRowsBackward", "x", len(x), total)
+	validOpt("NormalizeRowsBackward", "dx", len(dx), dx == nil, total)
+	validOpt("NormalizeRowsBackward", "dw", len(dw), dw == nil, nw)
+	validOpt("NormalizeRowsBackward", "db", len(db), db == nil, nw)
+	validOpt("NormalizeRowsBackward", "w", len(w), w == nil, nw)
+	validLen("NormalizeRowsBackward", "mean", len(mean), rows)
+	validLen("NormalizeRowsBackward", "rstd", len(rstd), rows)
 	per := n / span
 	for r := range rows {
 		xr, gr := x[r*n:(r+1)*n], gy[r*n:(r+1)*n]

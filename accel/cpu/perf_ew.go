@@ -55,14 +55,27 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 	if op < BinAdd || op > BinDiv {
 		panic("cpu.BinaryF32: unknown op " + op.String())
 	}
-	if Numel(shape) == 0 {
+	if validShape("BinaryF32", shape) {
 		return
 	}
-	// A contiguous operation over whole buffers needs no walk.
+	// A contiguous operation over whole buffers needs no walk (and its
+	// views reach [Offset, Offset+n) exactly).
 	if n := Numel(shape); perfDense(shape, dv) && perfDense(shape, av) && perfDense(shape, bv) {
+		if dv.Offset < 0 || dv.Offset > len(dst)-n {
+			validViewFail("BinaryF32", "dst", shape, dv, len(dst))
+		}
+		if av.Offset < 0 || av.Offset > len(a)-n {
+			validViewFail("BinaryF32", "a", shape, av, len(a))
+		}
+		if bv.Offset < 0 || bv.Offset > len(b)-n {
+			validViewFail("BinaryF32", "b", shape, bv, len(b))
+		}
 		perfBinRow(op, dst[dv.Offset:dv.Offset+n], a[av.Offset:av.Offset+n], b[bv.Offset:bv.Offset+n])
 		return
 	}
+	validView("BinaryF32", "dst", shape, dv, len(dst))
+	validView("BinaryF32", "a", shape, av, len(a))
+	validView("BinaryF32", "b", shape, bv, len(b))
 	walk(shape, []int{dv.Offset, av.Offset, bv.Offset}, [][]int{dv.Strides, av.Strides, bv.Strides}, func(o []int, n int, st []int) {
 		d, x, y := o[0], o[1], o[2]
 		if st[0] == 1 {
@@ -90,6 +103,9 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 // perfDense reports whether v addresses shape's elements contiguously in
 // row-major order.
 func perfDense(shape []int, v View) bool {
+	if len(v.Strides) < len(shape) {
+		return false
+	}
 	s := 1
 	for i := len(shape) - 1; i >= 0; i-- {
 		if shape[i] != 1 && v.Strides[i] != s {
@@ -209,6 +225,10 @@ func perfRangeGradGo(dst, g, x []float32, lo, hi float32) {
 // stride in x broadcasts). y must not overlap x other than as the very
 // same view, and must not address an element twice.
 func AxpyF32(shape []int, alpha float32, x []float32, xv View, y []float32, yv View) {
+	if !validShape("AxpyF32", shape) {
+		validView("AxpyF32", "y", shape, yv, len(y))
+		validView("AxpyF32", "x", shape, xv, len(x))
+	}
 	walk(shape, []int{yv.Offset, xv.Offset}, [][]int{yv.Strides, xv.Strides}, func(o []int, n int, st []int) {
 		d, s := o[0], o[1]
 		if st[0] == 1 && st[1] == 1 {

@@ -8,6 +8,16 @@ package cpu
 // accumulators of their outputs (in order, as SumRows over a permuted copy
 // would add them).
 func SumDimsF32(dst, src []float32, shape []int, reduced []bool) {
+	validLen("SumDimsF32", "reduced", len(reduced), len(shape))
+	validShape("SumDimsF32", shape)
+	validLen("SumDimsF32", "src", len(src), validProd("SumDimsF32", "shape", shape...))
+	kept := 1
+	for i, d := range shape {
+		if !reduced[i] {
+			kept *= d
+		}
+	}
+	validLen("SumDimsF32", "dst", len(dst), kept)
 	// Merge neighbouring dimensions of the same kind; drop size-1 ones.
 	var sizes []int
 	var red []bool

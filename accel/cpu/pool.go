@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Pool2d describes a 2-D pooling window sliding over planes of H×W
 // elements and producing planes of OH×OW: kernel KH×KW, stride SH×SW,
@@ -20,6 +23,9 @@ type Pool2d struct {
 // pooling_output_shape: with ceilMode a last partial window is kept unless
 // it would start inside the right padding.
 func PoolOutSize(n, k, s, p, d int, ceilMode bool) int {
+	if k < 1 || s < 1 || d < 1 {
+		panic(fmt.Sprintf("cpu.PoolOutSize: kernel %d, stride %d and dilation %d must be positive", k, s, d))
+	}
 	num := n + 2*p - d*(k-1) - 1
 	if ceilMode {
 		num += s - 1
@@ -54,6 +60,10 @@ func floorDiv(a, b int) int {
 // dilated pools take the general loop. All take the same comparisons in
 // the same order, so they agree exactly.
 func MaxPool2d[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d) {
+	in, out := validPool("MaxPool2d", planes, g)
+	validLen("MaxPool2d", "src", len(src), in)
+	validLen("MaxPool2d", "dst", len(dst), out)
+	validOpt("MaxPool2d", "idx", len(idx), idx == nil, out)
 	if g.DH != 1 || g.DW != 1 {
 		maxPoolGeneral(dst, idx, src, planes, g)
 		return
@@ -260,6 +270,10 @@ func maxPoolGeneral[T Float](dst []T, idx []int64, src []T, planes int, g Pool2d
 // outSize). It is the backward of MaxPool2d and of the adaptive max pool;
 // indices outside [0, inSize) are skipped.
 func ScatterAddPlanes[T Float](dst []T, inSize int, src []T, idx []int64, outSize, planes int) {
+	validLen("ScatterAddPlanes", "dst", len(dst), validProd("ScatterAddPlanes", "planes, inSize", planes, inSize))
+	o := validProd("ScatterAddPlanes", "planes, outSize", planes, outSize)
+	validLen("ScatterAddPlanes", "src", len(src), o)
+	validLen("ScatterAddPlanes", "idx", len(idx), o)
 	for p := range planes {
 		d := dst[p*inSize : (p+1)*inSize]
 		s := src[p*outSize : (p+1)*outSize]
@@ -275,6 +289,10 @@ func ScatterAddPlanes[T Float](dst []T, inSize int, src []T, idx []int64, outSiz
 // GatherPlanes writes src[p, idx[p, o]] into dst[p, o] (zero for an index
 // outside [0, inSize)): the adjoint of ScatterAddPlanes.
 func GatherPlanes[T Float](dst []T, outSize int, src []T, idx []int64, inSize, planes int) {
+	validLen("GatherPlanes", "src", len(src), validProd("GatherPlanes", "planes, inSize", planes, inSize))
+	o := validProd("GatherPlanes", "planes, outSize", planes, outSize)
+	validLen("GatherPlanes", "dst", len(dst), o)
+	validLen("GatherPlanes", "idx", len(idx), o)
 	for p := range planes {
 		d := dst[p*outSize : (p+1)*outSize]
 		s := src[p*inSize : (p+1)*inSize]
@@ -315,6 +333,11 @@ func (g *Pool2d) avgWindow(oh, ow int, countIncludePad bool, divisor int) (h0, h
 // padded positions inside the padded input count in the divisor; a non-zero
 // divisor replaces the count. A window outside the input yields 0.
 func AvgPool2d[T Float](dst, src []T, planes int, g Pool2d, countIncludePad bool, divisor int) {
+	g1 := g
+	g1.DH, g1.DW = 1, 1 // not used
+	in, out := validPool("AvgPool2d", planes, g1)
+	validLen("AvgPool2d", "src", len(src), in)
+	validLen("AvgPool2d", "dst", len(dst), out)
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	for p := range planes {
 		s := src[p*hw : (p+1)*hw]
@@ -341,6 +364,11 @@ func AvgPool2d[T Float](dst, src []T, planes int, g Pool2d, countIncludePad bool
 // AvgPool2dBackward adds the gradient of AvgPool2d for the output gradient
 // gy ([P, OH, OW]) into dx ([P, H, W]).
 func AvgPool2dBackward[T Float](dx, gy []T, planes int, g Pool2d, countIncludePad bool, divisor int) {
+	g1 := g
+	g1.DH, g1.DW = 1, 1 // not used
+	in, out := validPool("AvgPool2dBackward", planes, g1)
+	validLen("AvgPool2dBackward", "dx", len(dx), in)
+	validLen("AvgPool2dBackward", "gy", len(gy), out)
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	for p := range planes {
 		d := dx[p*hw : (p+1)*hw]
@@ -371,6 +399,8 @@ func AdaptiveEnd(o, in, out int) int { return ((o+1)*in + out - 1) / out }
 // AdaptiveAvgPool2d averages planes of H×W into planes of OH×OW with
 // PyTorch's adaptive windows.
 func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
+	validLen("AdaptiveAvgPool2d", "src", len(src), validProd("AdaptiveAvgPool2d", "planes, H, W", planes, H, W))
+	validLen("AdaptiveAvgPool2d", "dst", len(dst), validProd("AdaptiveAvgPool2d", "planes, OH, OW", planes, OH, OW))
 	if d32, ok := any(dst).([]float32); ok && OH == 1 && OW == 1 {
 		// Global average pooling: one float64 sum per plane (VecSum).
 		s32 := any(src).([]float32)
@@ -401,6 +431,8 @@ func AdaptiveAvgPool2d[T Float](dst, src []T, planes, H, W, OH, OW int) {
 // AdaptiveAvgPool2dBackward adds the gradient of AdaptiveAvgPool2d for the
 // output gradient gy into dx.
 func AdaptiveAvgPool2dBackward[T Float](dx, gy []T, planes, H, W, OH, OW int) {
+	validLen("AdaptiveAvgPool2dBackward", "dx", len(dx), validProd("AdaptiveAvgPool2dBackward", "planes, H, W", planes, H, W))
+	validLen("AdaptiveAvgPool2dBackward", "gy", len(gy), validProd("AdaptiveAvgPool2dBackward", "planes, OH, OW", planes, OH, OW))
 	if OH == 1 && OW == 1 {
 		for p := range planes {
 			v := T(float64(gy[p]) / float64(H*W))
@@ -433,6 +465,9 @@ func AdaptiveAvgPool2dBackward[T Float](dx, gy []T, planes, H, W, OH, OW int) {
 // AdaptiveMaxPool2d writes the maximum of every adaptive window and its
 // position h*W+w in the input plane, NaN winning as in MaxPool2d.
 func AdaptiveMaxPool2d[T Float](dst []T, idx []int64, src []T, planes, H, W, OH, OW int) {
+	validLen("AdaptiveMaxPool2d", "src", len(src), validProd("AdaptiveMaxPool2d", "planes, H, W", planes, H, W))
+	validLen("AdaptiveMaxPool2d", "dst", len(dst), validProd("AdaptiveMaxPool2d", "planes, OH, OW", planes, OH, OW))
+	validLen("AdaptiveMaxPool2d", "idx", len(idx), planes*OH*OW)
 	negInf := T(math.Inf(-1))
 	for p := range planes {
 		s := src[p*H*W : (p+1)*H*W]

@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // NearestIndices returns, for each of out output positions, the input
 // position that nearest-neighbour resizing from in positions reads, with
@@ -12,6 +15,8 @@ import "math"
 // which it also picks for inputs with one channel, instead copies when
 // out == in and reads i/2 when out == 2*in whatever the scale factor.)
 func NearestIndices[T Float](in, out int, scaleFactor float64) []int {
+	validSize("NearestIndices", "in", in)
+	validSize("NearestIndices", "out", out)
 	idx := make([]int, out)
 	var scale T
 	if scaleFactor > 0 {
@@ -42,6 +47,8 @@ type LinearTaps[T Float] struct {
 // rounded to T; the source position scale*(i+0.5)-0.5 is computed in
 // float64 with a fused multiply-add, and L0 = 1-L1 in T. Equal sizes copy.
 func LinearWeights[T Float](in, out int, alignCorners bool, scaleFactor float64) LinearTaps[T] {
+	validSize("LinearWeights", "in", in)
+	validSize("LinearWeights", "out", out)
 	t := LinearTaps[T]{I0: make([]int, out), I1: make([]int, out), L0: make([]T, out), L1: make([]T, out)}
 	var scale T
 	switch {
@@ -80,6 +87,10 @@ func LinearWeights[T Float](in, out int, alignCorners bool, scaleFactor float64)
 // UpsampleNearest2d copies src[p, hIdx[oh], wIdx[ow]] into dst[p, oh, ow]
 // for planes of H×W into planes of len(hIdx)×len(wIdx).
 func UpsampleNearest2d[T Float](dst, src []T, planes, H, W int, hIdx, wIdx []int) {
+	validLen("UpsampleNearest2d", "src", len(src), validProd("UpsampleNearest2d", "planes, H, W", planes, H, W))
+	validLen("UpsampleNearest2d", "dst", len(dst), validProd("UpsampleNearest2d", "planes, len(hIdx), len(wIdx)", planes, len(hIdx), len(wIdx)))
+	validIndices("UpsampleNearest2d", "hIdx", hIdx, H)
+	validIndices("UpsampleNearest2d", "wIdx", wIdx, W)
 	OH, OW := len(hIdx), len(wIdx)
 	for p := range planes {
 		s := src[p*H*W : (p+1)*H*W]
@@ -97,6 +108,10 @@ func UpsampleNearest2d[T Float](dst, src []T, planes, H, W int, hIdx, wIdx []int
 // UpsampleNearest2dBackward adds each gy[p, oh, ow] into dx[p, hIdx[oh],
 // wIdx[ow]].
 func UpsampleNearest2dBackward[T Float](dx, gy []T, planes, H, W int, hIdx, wIdx []int) {
+	validLen("UpsampleNearest2dBackward", "dx", len(dx), validProd("UpsampleNearest2dBackward", "planes, H, W", planes, H, W))
+	validLen("UpsampleNearest2dBackward", "gy", len(gy), validProd("UpsampleNearest2dBackward", "planes, len(hIdx), len(wIdx)", planes, len(hIdx), len(wIdx)))
+	validIndices("UpsampleNearest2dBackward", "hIdx", hIdx, H)
+	validIndices("UpsampleNearest2dBackward", "wIdx", wIdx, W)
 	OH, OW := len(hIdx), len(wIdx)
 	for p := range planes {
 		d := dx[p*H*W : (p+1)*H*W]
@@ -115,6 +130,10 @@ func UpsampleNearest2dBackward[T Float](dx, gy []T, planes, H, W int, hIdx, wIdx
 // (columns), summing in PyTorch's order: (x00*w0 + x01*w1)*h0 +
 // (x10*w0 + x11*w1)*h1.
 func UpsampleBilinear2d[T Float](dst, src []T, planes, H, W int, hw, ww LinearTaps[T]) {
+	validTaps("UpsampleBilinear2d", "hw", hw, H)
+	validTaps("UpsampleBilinear2d", "ww", ww, W)
+	validLen("UpsampleBilinear2d", "src", len(src), validProd("UpsampleBilinear2d", "planes, H, W", planes, H, W))
+	validLen("UpsampleBilinear2d", "dst", len(dst), validProd("UpsampleBilinear2d", "planes, OH, OW", planes, len(hw.I0), len(ww.I0)))
 	OH, OW := len(hw.I0), len(ww.I0)
 	for p := range planes {
 		s := src[p*H*W : (p+1)*H*W]
@@ -138,6 +157,10 @@ func UpsampleBilinear2d[T Float](dst, src []T, planes, H, W int, hw, ww LinearTa
 // UpsampleBilinear2dBackward adds the gradient of UpsampleBilinear2d for
 // the output gradient gy into dx.
 func UpsampleBilinear2dBackward[T Float](dx, gy []T, planes, H, W int, hw, ww LinearTaps[T]) {
+	validTaps("UpsampleBilinear2dBackward", "hw", hw, H)
+	validTaps("UpsampleBilinear2dBackward", "ww", ww, W)
+	validLen("UpsampleBilinear2dBackward", "dx", len(dx), validProd("UpsampleBilinear2dBackward", "planes, H, W", planes, H, W))
+	validLen("UpsampleBilinear2dBackward", "gy", len(gy), validProd("UpsampleBilinear2dBackward", "planes, OH, OW", planes, len(hw.I0), len(ww.I0)))
 	OH, OW := len(hw.I0), len(ww.I0)
 	for p := range planes {
 		d := dx[p*H*W : (p+1)*H*W]
@@ -158,4 +181,15 @@ func UpsampleBilinear2dBackward[T Float](dx, gy []T, planes, H, W int, hw, ww Li
 			}
 		}
 	}
+}
+
+// validTaps checks that the taps have one entry of each kind per output and
+// read positions inside [0, n).
+func validTaps[T Float](kernel, arg string, t LinearTaps[T], n int) {
+	o := len(t.I0)
+	if len(t.I1) != o || len(t.L0) != o || len(t.L1) != o {
+		panic(fmt.Sprintf("cpu.%s: %s has %d, %d, %d and %d entries in I0, I1, L0, L1", kernel, arg, o, len(t.I1), len(t.L0), len(t.L1)))
+	}
+	validIndices(kernel, arg+".I0", t.I0, n)
+	validIndices(kernel, arg+".I1", t.I1, n)
 }

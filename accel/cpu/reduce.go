@@ -9,6 +9,7 @@ type Number interface {
 // into dst[i], accumulating in the type A (float64 for float32 input keeps
 // long sums accurate; int64 for integer input).
 func SumRows[T, A Number, O Number](dst []O, src []T, outer, inner int) {
+	validRows("SumRows", len(dst), len(src), outer, inner)
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		var s A

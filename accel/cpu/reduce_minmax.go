@@ -6,6 +6,16 @@ package cpu
 // the first occurrence and NaN propagates (the first NaN of a row wins), as
 // PyTorch's max(dim) and argmax. inner must be positive.
 func MaxRows[T Number](vals []T, idx []int64, src []T, outer, inner int) {
+	validRows("MaxRows", outer, len(src), outer, inner)
+	if vals != nil {
+		validLen("MaxRows", "vals", len(vals), outer)
+	}
+	if idx != nil {
+		validLen("MaxRows", "idx", len(idx), outer)
+	}
+	if outer > 0 && inner == 0 {
+		panic("cpu.MaxRows: inner must be positive, got 0")
+	}
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		best, bi := row[0], 0
@@ -32,6 +42,16 @@ func MaxRows[T Number](vals []T, idx []int64, src []T, outer, inner int) {
 
 // MinRows is MaxRows for the smallest element.
 func MinRows[T Number](vals []T, idx []int64, src []T, outer, inner int) {
+	validRows("MinRows", outer, len(src), outer, inner)
+	if vals != nil {
+		validLen("MinRows", "vals", len(vals), outer)
+	}
+	if idx != nil {
+		validLen("MinRows", "idx", len(idx), outer)
+	}
+	if outer > 0 && inner == 0 {
+		panic("cpu.MinRows: inner must be positive, got 0")
+	}
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		best, bi := row[0], 0

@@ -8,12 +8,18 @@ import "math"
 // overflow; exponentials and sums are taken in float64. A line holding +inf,
 // or only -inf, gives NaN, as PyTorch. It allocates nothing.
 func Softmax[T ~float32 | ~float64](dst, src []T, outer, n, inner int) {
+	n3 := validLines("Softmax", outer, n, inner)
+	validLen("Softmax", "src", len(src), n3)
+	validLen("Softmax", "dst", len(dst), n3)
 	softmaxLines(dst, src, outer, n, inner, false)
 }
 
 // LogSoftmax is Softmax's logarithm, computed as (x - max) - log(sum exp(x -
 // max)) so it stays finite where the softmax underflows.
 func LogSoftmax[T ~float32 | ~float64](dst, src []T, outer, n, inner int) {
+	n3 := validLines("LogSoftmax", outer, n, inner)
+	validLen("LogSoftmax", "src", len(src), n3)
+	validLen("LogSoftmax", "dst", len(dst), n3)
 	softmaxLines(dst, src, outer, n, inner, true)
 }
 

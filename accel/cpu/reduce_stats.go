@@ -6,6 +6,7 @@ import "math"
 // elements of src to dst[i], accumulating in float64. An empty row gives
 // NaN, as PyTorch.
 func MeanRows[T ~float32 | ~float64](dst, src []T, outer, inner int) {
+	validRows("MeanRows", len(dst), len(src), outer, inner)
 	for i := range outer {
 		var s float64
 		for _, v := range src[i*inner : (i+1)*inner] {
@@ -18,6 +19,7 @@ func MeanRows[T ~float32 | ~float64](dst, src []T, outer, inner int) {
 // ProdRows writes the product of each row to dst[i], multiplying in the
 // type A. An empty row gives 1.
 func ProdRows[T, A, O Number](dst []O, src []T, outer, inner int) {
+	validRows("ProdRows", len(dst), len(src), outer, inner)
 	for i := range outer {
 		p := A(1)
 		for _, v := range src[i*inner : (i+1)*inner] {
@@ -31,6 +33,8 @@ func ProdRows[T, A, O Number](dst []O, src []T, outer, inner int) {
 // row i of src except element j (prefix times suffix products, no division,
 // so it is exact when the row holds zeros). It is the gradient of a product.
 func ProdExclusiveRows[T Number](dst, src []T, outer, inner int) {
+	validRows("ProdExclusiveRows", outer, len(src), outer, inner)
+	validLen("ProdExclusiveRows", "dst", len(dst), outer*inner)
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		out := dst[i*inner : (i+1)*inner]
@@ -53,6 +57,7 @@ func ProdExclusiveRows[T Number](dst, src []T, outer, inner int) {
 // the unbiased estimate, 0 the population variance. It computes in float64
 // with two passes.
 func VarRows[T ~float32 | ~float64](dst, src []T, outer, inner, correction int, std bool) {
+	validRows("VarRows", len(dst), len(src), outer, inner)
 	div := float64(max(0, inner-correction))
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
@@ -79,6 +84,7 @@ func VarRows[T ~float32 | ~float64](dst, src []T, outer, inner, correction int, 
 // so a row of -inf gives -inf and one holding +inf gives +inf). NaN
 // propagates; an empty row gives -inf.
 func LogSumExpRows[T ~float32 | ~float64](dst, src []T, outer, inner int) {
+	validRows("LogSumExpRows", len(dst), len(src), outer, inner)
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		if len(row) == 0 {
@@ -103,6 +109,7 @@ func LogSumExpRows[T ~float32 | ~float64](dst, src []T, outer, inner int) {
 // p=0. NaN propagates (except for p=0, where NaN counts as non-zero). An
 // empty row gives 0, as PyTorch. Sums accumulate in float64.
 func NormRows[T ~float32 | ~float64](dst, src []T, outer, inner int, p float64) {
+	validRows("NormRows", len(dst), len(src), outer, inner)
 	for i := range outer {
 		row := src[i*inner : (i+1)*inner]
 		if len(row) == 0 {

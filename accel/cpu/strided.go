@@ -119,6 +119,10 @@ func walk(shape []int, offsets []int, strides [][]int, inner func(offs []int, n 
 
 // Map1 writes f(src) into dst elementwise over shape.
 func Map1[T, U any](shape []int, dst []U, dv View, src []T, sv View, f func(T) U) {
+	if !validShape("Map1", shape) {
+		validView("Map1", "dst", shape, dv, len(dst))
+		validView("Map1", "src", shape, sv, len(src))
+	}
 	walk(shape, []int{dv.Offset, sv.Offset}, [][]int{dv.Strides, sv.Strides}, func(o []int, n int, st []int) {
 		d, s := o[0], o[1]
 		ds, ss := st[0], st[1]
@@ -141,6 +145,11 @@ func Map1[T, U any](shape []int, dst []U, dv View, src []T, sv View, f func(T) U
 // Map2 writes f(a, b) into dst elementwise over shape. Broadcasting is
 // expressed with zero strides in av or bv.
 func Map2[A, B, C any](shape []int, dst []C, dv View, a []A, av View, b []B, bv View, f func(A, B) C) {
+	if !validShape("Map2", shape) {
+		validView("Map2", "dst", shape, dv, len(dst))
+		validView("Map2", "a", shape, av, len(a))
+		validView("Map2", "b", shape, bv, len(b))
+	}
 	walk(shape, []int{dv.Offset, av.Offset, bv.Offset}, [][]int{dv.Strides, av.Strides, bv.Strides}, func(o []int, n int, st []int) {
 		d, x, y := o[0], o[1], o[2]
 		ds, xs, ys := st[0], st[1], st[2]
@@ -164,6 +173,12 @@ func Map2[A, B, C any](shape []int, dst []C, dv View, a []A, av View, b []B, bv 
 
 // Map3 writes f(a, b, c) into dst elementwise over shape.
 func Map3[A, B, C, D any](shape []int, dst []D, dv View, a []A, av View, b []B, bv View, c []C, cv View, f func(A, B, C) D) {
+	if !validShape("Map3", shape) {
+		validView("Map3", "dst", shape, dv, len(dst))
+		validView("Map3", "a", shape, av, len(a))
+		validView("Map3", "b", shape, bv, len(b))
+		validView("Map3", "c", shape, cv, len(c))
+	}
 	walk(shape, []int{dv.Offset, av.Offset, bv.Offset, cv.Offset}, [][]int{dv.Strides, av.Strides, bv.Strides, cv.Strides}, func(o []int, n int, st []int) {
 		d, x, y, z := o[0], o[1], o[2], o[3]
 		for range n {
@@ -178,6 +193,10 @@ func Map3[A, B, C, D any](shape []int, dst []D, dv View, a []A, av View, b []B, 
 
 // Copy copies src into dst over shape (both strided, same element type).
 func Copy[T any](shape []int, dst []T, dv View, src []T, sv View) {
+	if !validShape("Copy", shape) {
+		validView("Copy", "dst", shape, dv, len(dst))
+		validView("Copy", "src", shape, sv, len(src))
+	}
 	walk(shape, []int{dv.Offset, sv.Offset}, [][]int{dv.Strides, sv.Strides}, func(o []int, n int, st []int) {
 		d, s := o[0], o[1]
 		if st[0] == 1 && st[1] == 1 {
