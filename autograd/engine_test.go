@@ -104,3 +104,46 @@ func TestIntegerOutputsAreNotRecorded(t *testing.T) {
 		t.Fatal("Record marked an int64 result")
 	}
 }
+
+// inplaceGradFn's backward scales its incoming gradient in place.
+type inplaceGradFn struct{}
+
+func (inplaceGradFn) Forward(ctx *autograd.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	return in[0].Clone()
+}
+
+func (inplaceGradFn) Backward(ctx *autograd.Context, g *tensor.Tensor) []*tensor.Tensor {
+	return []*tensor.Tensor{g.Mul_(tensor.FullLike(g, 10))}
+}
+
+// A leaf must not adopt a gradient storage that another pending gradient
+// still shares: add hands the same gradient to both inputs, and a custom
+// backward or a hook that changes its gradient in place must not change the
+// leaf's Grad.
+func TestLeafGradNotSharedWithPendingGradients(t *testing.T) {
+	a := tensor.FromSlice([]float32{1, 2, 3}).SetRequiresGrad(true)
+	w := tensor.FromSlice([]float32{1, 2, 3}).SetRequiresGrad(true)
+	y := autograd.Apply("f", inplaceGradFn{}, w)
+	y.Add(a).Mul(tensor.FromSlice([]float32{1, 1, 1})).Sum().Backward()
+	wantValues(t, "a.Grad with a custom in-place backward", a.Grad(), 1, 1, 1)
+	wantValues(t, "w.Grad", w.Grad(), 10, 10, 10)
+
+	a2 := tensor.FromSlice([]float32{1, 2, 3}).SetRequiresGrad(true)
+	w2 := tensor.FromSlice([]float32{1, 2, 3}).SetRequiresGrad(true)
+	y2 := w2.MulScalar(1)
+	y2.RegisterHook(func(g *tensor.Tensor) *tensor.Tensor { g.Mul_(tensor.FullLike(g, 10)); return nil })
+	y2.Add(a2).Mul(tensor.FromSlice([]float32{1, 1, 1})).Sum().Backward()
+	wantValues(t, "a.Grad with an in-place hook", a2.Grad(), 1, 1, 1)
+	wantValues(t, "w.Grad with an in-place hook", w2.Grad(), 10, 10, 10)
+}
+
+// In a CreateGraph pass, a custom Function's saved inputs carry their graph,
+// so its gradient can be differentiated again: d²(x²)/dx² = 2.
+func TestCustomFunctionSecondDerivative(t *testing.T) {
+	x := tensor.FromSlice([]float64{1, -2, 3}).SetRequiresGrad(true)
+	y := autograd.Apply("square", square{}, x).Sum()
+	g := autograd.Grad([]*tensor.Tensor{y}, []*tensor.Tensor{x}, autograd.GradOptions{CreateGraph: true})[0]
+	wantValues(t, "first derivative 2x", g, 2, -4, 6)
+	g2 := autograd.Grad([]*tensor.Tensor{g.Sum()}, []*tensor.Tensor{x}, autograd.GradOptions{})[0]
+	wantValues(t, "second derivative 2", g2, 2, 2, 2)
+}

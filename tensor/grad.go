@@ -202,7 +202,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 		want[in] = i
 	}
 	acc := map[*Tensor]*Tensor{}
-	own := perfGradOwnership{foreign: map[*storage]bool{}, adopted: map[*storage]bool{}}
+	own := perfGradOwnership{foreign: map[*storage]bool{}, adopted: map[*storage]bool{}, pending: map[*storage]int{}}
 	for i, r := range roots {
 		if !r.requiresGrad {
 			panicf("backward", "tensor of shape %v does not require grad and has no grad_fn", r.shape)
@@ -217,7 +217,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			panicf("backward", "gradient of shape %v for an output of shape %v", g.shape, r.shape)
 		}
 		own.foreign[g.st] = true
-		accumulate(acc, r, g)
+		own.accumulate(acc, r, g)
 	}
 	order := topoOrder(roots)
 	results := make([]*Tensor, len(inputs))
@@ -227,6 +227,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			continue
 		}
 		delete(acc, t)
+		own.pending[g.st]--
 		for _, h := range t.hooks {
 			own.foreign[g.st] = true // the hook may keep it
 			if r := h(g); r != nil {
@@ -267,6 +268,9 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			}
 			g.ovhNoGraph = true
 		}
+		if n.user {
+			own.foreign[g.st] = true // a custom backward may keep it
+		}
 		gs := n.backward(g)
 		if n.user {
 			for _, gi := range gs {
@@ -293,7 +297,7 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 			if !createGraph {
 				gi = gi.Detach()
 			}
-			accumulate(acc, in, gi)
+			own.accumulate(acc, in, gi)
 		}
 		if !retainGraph {
 			n.inputs = nil
@@ -311,10 +315,13 @@ func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs [
 // reference counts, so the pass tracks what could be shared). foreign
 // holds the storages of tensors the caller or user code may keep: the
 // output gradients passed in, tensors seen by hooks, and whatever custom
-// (Record) backward functions return. adopted holds the storages already
-// taken as a Grad in this pass.
+// (Record) backward functions receive or return. adopted holds the
+// storages already taken as a Grad in this pass. pending counts, per
+// storage, the gradients still waiting in the pass that view it: a leaf may
+// not take a storage another pending gradient still shares.
 type perfGradOwnership struct {
 	foreign, adopted map[*storage]bool
+	pending          map[*storage]int
 }
 
 // steal reports whether g may become a leaf's Grad as it is: its storage
@@ -323,7 +330,7 @@ type perfGradOwnership struct {
 // functions only read their incoming gradients, so other gradients of the
 // pass that share g's storage leave it untouched.
 func (o perfGradOwnership) steal(g *Tensor) bool {
-	if o.foreign[g.st] || o.adopted[g.st] || g.offset != 0 || !g.IsContiguous() ||
+	if o.foreign[g.st] || o.adopted[g.st] || o.pending[g.st] > 0 || g.offset != 0 || !g.IsContiguous() ||
 		g.Numel() != perfStorageLen(g.st) {
 		return false
 	}
@@ -331,11 +338,17 @@ func (o perfGradOwnership) steal(g *Tensor) bool {
 	return true
 }
 
-func accumulate(acc map[*Tensor]*Tensor, t, g *Tensor) {
+// accumulate adds g to the pending gradient of t, counting which storages
+// pending gradients hold.
+func (o perfGradOwnership) accumulate(acc map[*Tensor]*Tensor, t, g *Tensor) {
 	if prev, ok := acc[t]; ok {
-		acc[t] = prev.Add(g)
+		sum := prev.Add(g)
+		o.pending[prev.st]--
+		o.pending[sum.st]++
+		acc[t] = sum
 	} else {
 		acc[t] = g
+		o.pending[g.st]++
 	}
 }
 
@@ -355,6 +368,13 @@ func accumulateGrad(t, g *Tensor, createGraph bool) {
 	}
 	t.grad = t.grad.Add(g)
 }
+
+// NeedsGraph reports whether a backward function that received grad must
+// compute with recorded, differentiable tensor ops: the pass runs with
+// CreateGraph (and grad mode is on). In an ordinary Backward it is false,
+// and a backward function may use non-differentiable fast paths and treat
+// the tensors it saved as constants (autograd.Apply does).
+func NeedsGraph(grad *Tensor) bool { return ovhNeedGraph(grad) }
 
 // ovhNeedGraph reports whether a backward function called with the
 // gradient g must compute with recorded (differentiable) tensor ops: grad
