@@ -225,3 +225,8 @@ func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
 		func(d, s []float64) { cpu.UpsampleBilinear2dBackward(d, s, planes, h, w, h64, w64) })
 	return l.apply(x)
 }
+
+// Upsample is Interpolate under the name of torch.nn.Upsample (and the
+// deprecated F.upsample): it resizes x by Size or ScaleFactor with
+// "nearest" or "bilinear" sampling.
+func Upsample(x *Tensor, opts InterpolateOptions) *Tensor { return Interpolate(x, opts) }

@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/emberml/ember/autograd"
@@ -683,4 +684,19 @@ func TestNNFuncPanics(t *testing.T) {
 	mustPanic(t, "dropout: dropout probability has to be between 0 and 1, but got -0.1", func() { tensor.Dropout(x, -0.1, false, nil) })
 	mustPanic(t, "dropout: expected a floating-point input, got int64", func() { tensor.Dropout(x.Long(), 0.5, true, nil) })
 	mustPanic(t, "dropout2d: expected a 3-D [C, H, W] or 4-D", func() { tensor.Dropout2d(tensor.Randn(3, 3), 0.5, true, nil) })
+}
+
+func TestUpsampleIsInterpolate(t *testing.T) {
+	x := tensor.Randn(1, 2, 3, 4)
+	for _, o := range []tensor.InterpolateOptions{
+		{ScaleFactor: []float64{2}},
+		{Size: []int{5, 7}, Mode: "bilinear", AlignCorners: true},
+	} {
+		if !tensor.Equal(tensor.Upsample(x, o), tensor.Interpolate(x, o)) {
+			t.Fatalf("Upsample(%+v) differs from Interpolate", o)
+		}
+	}
+	if got := tensor.Upsample(x, tensor.InterpolateOptions{ScaleFactor: []float64{2}}).Shape(); !slices.Equal(got, []int{1, 2, 6, 8}) {
+		t.Fatalf("shape %v", got)
+	}
 }
