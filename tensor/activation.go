@@ -71,12 +71,17 @@ func (t *Tensor) ReLU6() *Tensor { return t.ewHardtanh("relu6", 0, 6) }
 // (vectorized) kernel gives.
 func (t *Tensor) Hardtanh(lo, hi float64) *Tensor { return t.ewHardtanh("hardtanh", lo, hi) }
 
-func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
+// ewCheckHardtanh checks the operands of Hardtanh and its in-place form.
+func ewCheckHardtanh(op string, t *Tensor, lo, hi float64) {
 	if t.dtype == Bool {
 		panicf(op, "bool inputs not supported")
 	}
 	ewCheckFits(op, t.dtype, lo)
 	ewCheckFits(op, t.dtype, hi)
+}
+
+func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
+	ewCheckHardtanh(op, t, lo, hi)
 	return ewUnary(op, ewClampFns(lo, hi, true, true), t, func(g, out *Tensor) *Tensor {
 		if !ovhNeedGraph(g) && perfF32Exact(lo) && perfF32Exact(hi) {
 			lo32, hi32 := float32(lo), float32(hi)

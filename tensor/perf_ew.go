@@ -166,11 +166,7 @@ func (t *Tensor) ReLU6_() *Tensor { return t.perfHardtanhInPlace("relu6_", 0, 6)
 func (t *Tensor) Hardtanh_(lo, hi float64) *Tensor { return t.perfHardtanhInPlace("hardtanh_", lo, hi) }
 
 func (t *Tensor) perfHardtanhInPlace(op string, lo, hi float64) *Tensor {
-	if t.dtype == Bool {
-		panicf(op, "bool inputs not supported")
-	}
-	ewCheckFits(op, t.dtype, lo)
-	ewCheckFits(op, t.dtype, hi)
+	ewCheckHardtanh(op, t, lo, hi)
 	return t.perfUnaryInPlace(op, ewClampFns(lo, hi, true, true))
 }
 

@@ -97,41 +97,16 @@ func validView(kernel, arg string, shape []int, v View, have int) {
 // validViewBig is validView's exact check for views with huge strides or
 // dimensions, with overflow detection.
 func validViewBig(kernel, arg string, shape []int, v View, have int) {
-	lo, hi := v.Offset, v.Offset
-	for i, d := range shape {
-		st := v.Strides[i]
-		if d <= 1 || st == 0 {
-			continue
-		}
-		a := st
-		if a < 0 {
-			a = -a
-		}
-		h, l := bits.Mul64(uint64(a), uint64(d-1))
-		if h != 0 || l > math.MaxInt/4 {
-			validViewFail(kernel, arg, shape, v, have)
-		}
-		if st > 0 {
-			hi += int(l)
-		} else {
-			lo -= int(l)
-		}
-		if hi >= have || lo < 0 {
-			validViewFail(kernel, arg, shape, v, have)
-		}
-	}
-	if lo < 0 || hi >= have {
+	if lo, hi, ok := validSpan(shape, v); !ok || lo < 0 || hi >= have {
 		validViewFail(kernel, arg, shape, v, have)
 	}
 }
 
-// validViewFail panics with the message of a view that does not fit its
-// slice.
-func validViewFail(kernel, arg string, shape []int, v View, have int) {
-	if len(v.Strides) < len(shape) {
-		panic(fmt.Sprintf("cpu.%s: %s has %d strides for shape %v", kernel, arg, len(v.Strides), validClone(shape)))
-	}
-	lo, hi := v.Offset, v.Offset
+// validSpan returns the lowest and highest element offsets the view v of
+// shape reaches, computed without overflow; ok is false when they do not fit
+// comfortably in an int.
+func validSpan(shape []int, v View) (lo, hi int, ok bool) {
+	lo, hi = v.Offset, v.Offset
 	for i, d := range shape {
 		st := v.Strides[i]
 		if d <= 1 || st == 0 {
@@ -143,13 +118,26 @@ func validViewFail(kernel, arg string, shape []int, v View, have int) {
 		}
 		h, l := bits.Mul64(uint64(a), uint64(d-1))
 		if h != 0 || l > math.MaxInt/4 || hi > math.MaxInt/2 || lo < math.MinInt/2 {
-			panic(fmt.Sprintf("cpu.%s: %s strides %v over shape %v overflow", kernel, arg, validClone(v.Strides), validClone(shape)))
+			return lo, hi, false
 		}
 		if st > 0 {
 			hi += int(l)
 		} else {
 			lo -= int(l)
 		}
+	}
+	return lo, hi, true
+}
+
+// validViewFail panics with the message of a view that does not fit its
+// slice.
+func validViewFail(kernel, arg string, shape []int, v View, have int) {
+	if len(v.Strides) < len(shape) {
+		panic(fmt.Sprintf("cpu.%s: %s has %d strides for shape %v", kernel, arg, len(v.Strides), validClone(shape)))
+	}
+	lo, hi, ok := validSpan(shape, v)
+	if !ok {
+		panic(fmt.Sprintf("cpu.%s: %s strides %v over shape %v overflow", kernel, arg, validClone(v.Strides), validClone(shape)))
 	}
 	panic(fmt.Sprintf("cpu.%s: %s (offset %d, strides %v) over shape %v reaches elements [%d, %d], outside its %d elements",
 		kernel, arg, v.Offset, validClone(v.Strides[:len(shape)]), validClone(shape), lo, hi, have))
