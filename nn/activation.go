@@ -173,7 +173,9 @@ type Sigmoid struct{ Base }
 func NewSigmoid() *Sigmoid { return &Sigmoid{} }
 
 // Forward applies the activation.
-func (m *Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return CallHooks1(m, x, (*tensor.Tensor).Sigmoid) }
+func (m *Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return CallHooks1(m, x, (*tensor.Tensor).Sigmoid)
+}
 
 // Tanh applies the hyperbolic tangent, as torch.nn.Tanh.
 type Tanh struct{ Base }
@@ -182,7 +184,9 @@ type Tanh struct{ Base }
 func NewTanh() *Tanh { return &Tanh{} }
 
 // Forward applies the activation.
-func (m *Tanh) Forward(x *tensor.Tensor) *tensor.Tensor { return CallHooks1(m, x, (*tensor.Tensor).Tanh) }
+func (m *Tanh) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return CallHooks1(m, x, (*tensor.Tensor).Tanh)
+}
 
 // SiLU applies x·sigmoid(x), as torch.nn.SiLU.
 type SiLU struct{ Base }
@@ -191,7 +195,9 @@ type SiLU struct{ Base }
 func NewSiLU() *SiLU { return &SiLU{} }
 
 // Forward applies the activation.
-func (m *SiLU) Forward(x *tensor.Tensor) *tensor.Tensor { return CallHooks1(m, x, (*tensor.Tensor).SiLU) }
+func (m *SiLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return CallHooks1(m, x, (*tensor.Tensor).SiLU)
+}
 
 // Mish applies x·tanh(softplus(x)), as torch.nn.Mish.
 type Mish struct{ Base }
@@ -200,7 +206,9 @@ type Mish struct{ Base }
 func NewMish() *Mish { return &Mish{} }
 
 // Forward applies the activation.
-func (m *Mish) Forward(x *tensor.Tensor) *tensor.Tensor { return CallHooks1(m, x, (*tensor.Tensor).Mish) }
+func (m *Mish) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return CallHooks1(m, x, (*tensor.Tensor).Mish)
+}
 
 // Hardswish applies x·relu6(x+3)/6, as torch.nn.Hardswish.
 type Hardswish struct{ Base }
