@@ -2,6 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/emberml/ember/tensor"
 )
@@ -26,6 +28,9 @@ func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
 	})
 }
 
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *ReLU) ExtraRepr() string { return actInplace("", m.Inplace) }
+
 // ReLU6 applies min(max(x, 0), 6), as torch.nn.ReLU6.
 type ReLU6 struct {
 	Base
@@ -45,6 +50,9 @@ func (m *ReLU6) Forward(x *tensor.Tensor) *tensor.Tensor {
 	})
 }
 
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *ReLU6) ExtraRepr() string { return actInplace("", m.Inplace) }
+
 // LeakyReLU applies x for x >= 0 and NegativeSlope·x below, as
 // torch.nn.LeakyReLU (default slope 0.01).
 type LeakyReLU struct {
@@ -60,6 +68,9 @@ func (m *LeakyReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor { return x.LeakyReLU(m.NegativeSlope) })
 }
 
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *LeakyReLU) ExtraRepr() string { return "negative_slope=" + reprFloat(m.NegativeSlope) }
+
 // ELU applies x for x > 0 and Alpha·(eˣ-1) below, as torch.nn.ELU.
 type ELU struct {
 	Base
@@ -73,6 +84,9 @@ func NewELU(alpha float64) *ELU { return &ELU{Alpha: alpha} }
 func (m *ELU) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor { return x.ELU(m.Alpha) })
 }
+
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *ELU) ExtraRepr() string { return "alpha=" + reprFloat(m.Alpha) }
 
 // GELU applies x·Φ(x), as torch.nn.GELU; Approximate "tanh" uses the tanh
 // approximation, "" or "none" the exact erf form.
@@ -95,10 +109,21 @@ func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor {
 	})
 }
 
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *GELU) ExtraRepr() string {
+	a := m.Approximate
+	if a == "" {
+		a = "none"
+	}
+	return "approximate='" + a + "'"
+}
+
 // Hardtanh clamps to [Min, Max], as torch.nn.Hardtanh (default [-1, 1]).
+// With Inplace set it overwrites its input.
 type Hardtanh struct {
 	Base
 	Min, Max float64
+	Inplace  bool
 }
 
 // NewHardtanh returns a Hardtanh clamping to [lo, hi].
@@ -111,7 +136,17 @@ func NewHardtanh(lo, hi float64) *Hardtanh {
 
 // Forward applies the activation.
 func (m *Hardtanh) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor { return x.Hardtanh(m.Min, m.Max) })
+	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor {
+		if m.Inplace {
+			return x.Hardtanh_(m.Min, m.Max)
+		}
+		return x.Hardtanh(m.Min, m.Max)
+	})
+}
+
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *Hardtanh) ExtraRepr() string {
+	return actInplace("min_val="+reprFloat(m.Min)+", max_val="+reprFloat(m.Max), m.Inplace)
 }
 
 // Softplus applies log(1+e^(βx))/β, linear above Threshold, as
@@ -138,6 +173,20 @@ func (m *Softplus) Forward(x *tensor.Tensor) *tensor.Tensor {
 	})
 }
 
+// ExtraRepr describes the layer as PyTorch prints it; whole numbers print
+// without a fraction, as PyTorch's integer defaults (beta=1, threshold=20)
+// do.
+func (m *Softplus) ExtraRepr() string {
+	b, t := m.Beta, m.Threshold
+	if b == 0 {
+		b = 1
+	}
+	if t == 0 {
+		t = 20
+	}
+	return "beta=" + actNumber(b) + ", threshold=" + actNumber(t)
+}
+
 // Softmax normalises along Dim to probabilities, as torch.nn.Softmax.
 type Softmax struct {
 	Base
@@ -152,6 +201,9 @@ func (m *Softmax) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(m.Dim) })
 }
 
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *Softmax) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
+
 // LogSoftmax is the logarithm of Softmax along Dim, as torch.nn.LogSoftmax.
 type LogSoftmax struct {
 	Base
@@ -165,6 +217,9 @@ func NewLogSoftmax(dim int) *LogSoftmax { return &LogSoftmax{Dim: dim} }
 func (m *LogSoftmax) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(m.Dim) })
 }
+
+// ExtraRepr describes the layer as PyTorch prints it.
+func (m *LogSoftmax) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
 
 // Sigmoid applies 1/(1+e⁻ˣ), as torch.nn.Sigmoid.
 type Sigmoid struct{ Base }
@@ -247,3 +302,23 @@ func (m *SiLU) hooksInForward()        {}
 func (m *Mish) hooksInForward()        {}
 func (m *Hardswish) hooksInForward()   {}
 func (m *Hardsigmoid) hooksInForward() {}
+
+// actInplace appends PyTorch's inplace note to an activation's extra_repr.
+func actInplace(s string, inplace bool) string {
+	if !inplace {
+		return s
+	}
+	if s == "" {
+		return "inplace=True"
+	}
+	return s + ", inplace=True"
+}
+
+// actNumber prints a whole number as an int and anything else as Python
+// prints a float.
+func actNumber(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return reprFloat(v)
+}

@@ -48,13 +48,7 @@ func NewConv2d(in, out, kernel int, opts ...Conv2dOptions) *Conv2d {
 		o = opts[0]
 	}
 	k := pair("nn.NewConv2d", "kernel", o.Kernel, kernel)
-	g := o.Groups
-	if g == 0 {
-		g = 1
-	}
-	if in <= 0 || out <= 0 || in%g != 0 || out%g != 0 {
-		panic(fmt.Sprintf("nn.NewConv2d: in_channels %d and out_channels %d must be positive and divisible by groups %d", in, out, g))
-	}
+	g := convCheckArgs("nn.NewConv2d", in, out, k, o.Groups, o.Stride, o.Padding, o.Dilation, o.PaddingString)
 	checkPaddingMode("nn.NewConv2d", o.PaddingMode)
 	bound := fanInBound(in / g * k[0] * k[1])
 	c := &Conv2d{InChannels: in, OutChannels: out, KernelSize: k, Options: o,
@@ -68,12 +62,15 @@ func NewConv2d(in, out, kernel int, opts ...Conv2dOptions) *Conv2d {
 // Forward convolves x ([N, C, H, W] or [C, H, W]).
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(c, x, func(x *tensor.Tensor) *tensor.Tensor {
+		convCheckInput("nn.Conv2d", x, 2, c.InChannels)
 		o := c.Options
 		to := tensor.Conv2dOptions{Stride: o.Stride, Padding: o.Padding, PaddingMode: o.PaddingString, Dilation: o.Dilation, Groups: o.Groups}
 		if m := o.PaddingMode; m != "" && m != "zeros" {
-			p := pair("Conv2d", "padding", o.Padding, 0)
-			x = tensor.Pad(x, []int{p[1], p[1], p[0], p[0]}, m, 0)
-			to.Padding = nil
+			// PyTorch pads explicitly (F.pad) and convolves without padding.
+			if pads := convExplicitPads(c.KernelSize, o.Dilation, o.Padding, o.PaddingString); !convAll(pads, 0) {
+				x = tensor.Pad(x, pads, m, 0)
+			}
+			to.Padding, to.PaddingMode = nil, ""
 		}
 		return tensor.Conv2d(x, c.Weight, c.Bias, to)
 	})
@@ -84,26 +81,7 @@ func (c *Conv2d) hooksInForward() {}
 // ExtraRepr describes the layer as PyTorch prints it.
 func (c *Conv2d) ExtraRepr() string {
 	o := c.Options
-	s := fmt.Sprintf("%d, %d, kernel_size=%s, stride=%s", c.InChannels, c.OutChannels,
-		tuple(c.KernelSize), tuple(pair("", "", o.Stride, 1)))
-	if o.PaddingString != "" {
-		s += ", padding=" + o.PaddingString
-	} else if p := pair("", "", o.Padding, 0); p[0] != 0 || p[1] != 0 {
-		s += ", padding=" + tuple(p)
-	}
-	if d := pair("", "", o.Dilation, 1); d[0] != 1 || d[1] != 1 {
-		s += ", dilation=" + tuple(d)
-	}
-	if o.Groups > 1 {
-		s += fmt.Sprintf(", groups=%d", o.Groups)
-	}
-	if c.Bias == nil {
-		s += ", bias=False"
-	}
-	if o.PaddingMode != "" && o.PaddingMode != "zeros" {
-		s += ", padding_mode=" + o.PaddingMode
-	}
-	return s
+	return convRepr(c.InChannels, c.OutChannels, c.KernelSize, o.Stride, o.Padding, o.PaddingString, o.Dilation, nil, o.Groups, c.Bias != nil, o.PaddingMode)
 }
 
 // Conv1dOptions configure NewConv1d, as the keyword arguments of
@@ -138,10 +116,7 @@ func NewConv1d(in, out, kernel int, opts ...Conv1dOptions) *Conv1d {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	g := max(o.Groups, 1)
-	if in <= 0 || out <= 0 || kernel <= 0 || in%g != 0 || out%g != 0 {
-		panic(fmt.Sprintf("nn.NewConv1d: in_channels %d, out_channels %d and kernel %d must be positive, channels divisible by groups %d", in, out, kernel, g))
-	}
+	g := convCheckArgs("nn.NewConv1d", in, out, []int{kernel}, o.Groups, convOne(o.Stride), convOne(o.Padding), convOne(o.Dilation), o.PaddingString)
 	checkPaddingMode("nn.NewConv1d", o.PaddingMode)
 	bound := fanInBound(in / g * kernel)
 	c := &Conv1d{InChannels: in, OutChannels: out, KernelSize: kernel, Options: o,
@@ -155,11 +130,14 @@ func NewConv1d(in, out, kernel int, opts ...Conv1dOptions) *Conv1d {
 // Forward convolves x ([N, C, L] or [C, L]).
 func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(c, x, func(x *tensor.Tensor) *tensor.Tensor {
+		convCheckInput("nn.Conv1d", x, 1, c.InChannels)
 		o := c.Options
 		to := tensor.Conv1dOptions{Stride: o.Stride, Padding: o.Padding, PaddingMode: o.PaddingString, Dilation: o.Dilation, Groups: o.Groups}
 		if m := o.PaddingMode; m != "" && m != "zeros" {
-			x = tensor.Pad(x, []int{o.Padding, o.Padding}, m, 0)
-			to.Padding = 0
+			if pads := convExplicitPads([]int{c.KernelSize}, convOne(o.Dilation), convOne(o.Padding), o.PaddingString); !convAll(pads, 0) {
+				x = tensor.Pad(x, pads, m, 0)
+			}
+			to.Padding, to.PaddingMode = 0, ""
 		}
 		return tensor.Conv1d(x, c.Weight, c.Bias, to)
 	})
@@ -170,14 +148,8 @@ func (c *Conv1d) hooksInForward() {}
 // ExtraRepr describes the layer as PyTorch prints it.
 func (c *Conv1d) ExtraRepr() string {
 	o := c.Options
-	s := fmt.Sprintf("%d, %d, kernel_size=(%d,), stride=(%d,)", c.InChannels, c.OutChannels, c.KernelSize, max(o.Stride, 1))
-	if o.Padding != 0 {
-		s += fmt.Sprintf(", padding=(%d,)", o.Padding)
-	}
-	if c.Bias == nil {
-		s += ", bias=False"
-	}
-	return s
+	return convRepr(c.InChannels, c.OutChannels, []int{c.KernelSize}, convOne(o.Stride), convOne(o.Padding), o.PaddingString,
+		convOne(o.Dilation), nil, o.Groups, c.Bias != nil, o.PaddingMode)
 }
 
 // ConvTranspose2dOptions configure NewConvTranspose2d, as the keyword
@@ -212,9 +184,13 @@ func NewConvTranspose2d(in, out, kernel int, opts ...ConvTranspose2dOptions) *Co
 		o = opts[0]
 	}
 	k := pair("nn.NewConvTranspose2d", "kernel", o.Kernel, kernel)
-	g := max(o.Groups, 1)
-	if in <= 0 || out <= 0 || in%g != 0 || out%g != 0 {
-		panic(fmt.Sprintf("nn.NewConvTranspose2d: in_channels %d and out_channels %d must be positive and divisible by groups %d", in, out, g))
+	g := convCheckArgs("nn.NewConvTranspose2d", in, out, k, o.Groups, o.Stride, o.Padding, o.Dilation, "")
+	op := pair("nn.NewConvTranspose2d", "output_padding", o.OutputPadding, 0)
+	st, dil := pair("", "", o.Stride, 1), pair("", "", o.Dilation, 1)
+	for i := range op {
+		if op[i] < 0 || (op[i] >= st[i] && op[i] >= dil[i]) {
+			panic(fmt.Sprintf("nn.NewConvTranspose2d: output_padding %v must be non-negative and smaller than either stride %v or dilation %v", op, st, dil))
+		}
 	}
 	// PyTorch computes fan_in from the weight's dimension 1 (out/groups).
 	bound := fanInBound(out / g * k[0] * k[1])
@@ -230,6 +206,7 @@ func NewConvTranspose2d(in, out, kernel int, opts ...ConvTranspose2dOptions) *Co
 // W]).
 func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(c, x, func(x *tensor.Tensor) *tensor.Tensor {
+		convCheckInput("nn.ConvTranspose2d", x, 2, c.InChannels)
 		o := c.Options
 		return tensor.ConvTranspose2d(x, c.Weight, c.Bias, tensor.ConvTranspose2dOptions{
 			Stride: o.Stride, Padding: o.Padding, OutputPadding: o.OutputPadding, Dilation: o.Dilation, Groups: o.Groups})
@@ -241,14 +218,7 @@ func (c *ConvTranspose2d) hooksInForward() {}
 // ExtraRepr describes the layer as PyTorch prints it.
 func (c *ConvTranspose2d) ExtraRepr() string {
 	o := c.Options
-	s := fmt.Sprintf("%d, %d, kernel_size=%s, stride=%s", c.InChannels, c.OutChannels, tuple(c.KernelSize), tuple(pair("", "", o.Stride, 1)))
-	if p := pair("", "", o.Padding, 0); p[0] != 0 || p[1] != 0 {
-		s += ", padding=" + tuple(p)
-	}
-	if c.Bias == nil {
-		s += ", bias=False"
-	}
-	return s
+	return convRepr(c.InChannels, c.OutChannels, c.KernelSize, o.Stride, o.Padding, "", o.Dilation, o.OutputPadding, o.Groups, c.Bias != nil, "")
 }
 
 // pair expands PyTorch's "int or tuple" to two values; def is used for
@@ -282,4 +252,158 @@ func checkPaddingMode(op, m string) {
 		return
 	}
 	panic(fmt.Sprintf("%s: padding_mode must be zeros, reflect, replicate or circular, got %q", op, m))
+}
+
+// convOne turns a 1-D option (0 for PyTorch's default) into the []int form
+// of the 2-D options (nil for the default).
+func convOne(v int) []int {
+	if v == 0 {
+		return nil
+	}
+	return []int{v}
+}
+
+// convExpand expands an "int or tuple" option to n values; def is used for
+// nil.
+func convExpand(op, what string, v []int, def, n int) []int {
+	out := make([]int, n)
+	switch len(v) {
+	case 0:
+		for i := range out {
+			out[i] = def
+		}
+	case 1:
+		for i := range out {
+			out[i] = v[0]
+		}
+	case n:
+		copy(out, v)
+	default:
+		panic(fmt.Sprintf("%s: %s takes one or %d values, got %v", op, what, n, v))
+	}
+	return out
+}
+
+// convCheckArgs checks a convolution layer's constructor arguments as
+// PyTorch's _ConvNd does and returns the number of groups.
+func convCheckArgs(op string, in, out int, kernel []int, groups int, stride, padding, dilation []int, paddingString string) int {
+	n := len(kernel)
+	if groups < 0 {
+		panic(fmt.Sprintf("%s: groups must be positive, got %d", op, groups))
+	}
+	g := max(groups, 1)
+	if in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("%s: in_channels %d and out_channels %d must be positive", op, in, out))
+	}
+	if in%g != 0 || out%g != 0 {
+		panic(fmt.Sprintf("%s: in_channels %d and out_channels %d must be divisible by groups %d", op, in, out, g))
+	}
+	for _, k := range kernel {
+		if k <= 0 {
+			panic(fmt.Sprintf("%s: kernel_size must be positive, got %v", op, kernel))
+		}
+	}
+	st := convExpand(op, "stride", stride, 1, n)
+	for _, v := range st {
+		if v <= 0 {
+			panic(fmt.Sprintf("%s: stride must be positive, got %v", op, stride))
+		}
+	}
+	for _, v := range convExpand(op, "dilation", dilation, 1, n) {
+		if v <= 0 {
+			panic(fmt.Sprintf("%s: dilation must be positive, got %v", op, dilation))
+		}
+	}
+	for _, v := range convExpand(op, "padding", padding, 0, n) {
+		if v < 0 {
+			panic(fmt.Sprintf("%s: padding must not be negative, got %v", op, padding))
+		}
+	}
+	switch paddingString {
+	case "":
+	case "valid", "same":
+		if len(padding) > 0 {
+			panic(fmt.Sprintf("%s: set either Padding %v or PaddingString %q, not both", op, padding, paddingString))
+		}
+		if paddingString == "same" {
+			for _, v := range st {
+				if v != 1 {
+					panic(fmt.Sprintf("%s: padding='same' is not supported for strided convolutions (stride %v)", op, stride))
+				}
+			}
+		}
+	default:
+		panic(fmt.Sprintf("%s: PaddingString must be \"same\" or \"valid\", got %q", op, paddingString))
+	}
+	return g
+}
+
+// convExplicitPads returns the F.pad amounts (last dimension first) that a
+// convolution with a non-zeros padding_mode applies before convolving, as
+// PyTorch's _reversed_padding_repeated_twice: padding on both sides, or
+// for "same" dilation*(kernel-1) split with the odd element after.
+func convExplicitPads(kernel, dilation, padding []int, paddingString string) []int {
+	n := len(kernel)
+	dil := convExpand("", "dilation", dilation, 1, n)
+	pad := convExpand("", "padding", padding, 0, n)
+	out := make([]int, 0, 2*n)
+	for i := n - 1; i >= 0; i-- {
+		switch paddingString {
+		case "same":
+			total := dil[i] * (kernel[i] - 1)
+			out = append(out, total/2, total-total/2)
+		case "valid":
+			out = append(out, 0, 0)
+		default:
+			out = append(out, pad[i], pad[i])
+		}
+	}
+	return out
+}
+
+// convCheckInput panics unless x is an unbatched or batched input of a
+// d-D convolution layer with in channels.
+func convCheckInput(layer string, x *tensor.Tensor, d, in int) {
+	if x.Dim() != d+1 && x.Dim() != d+2 {
+		panic(fmt.Sprintf("%s: expected a %d-D (unbatched) or %d-D (batched) input, got shape %v", layer, d+1, d+2, x.Shape()))
+	}
+	if c := x.Size(x.Dim() - d - 1); c != in {
+		panic(fmt.Sprintf("%s: expected input of shape %v to have %d channels (in_channels), got %d", layer, x.Shape(), in, c))
+	}
+}
+
+// convRepr is PyTorch's _ConvNd.extra_repr.
+func convRepr(in, out int, kernel, stride, padding []int, paddingString string, dilation, outputPadding []int, groups int, bias bool, paddingMode string) string {
+	n := len(kernel)
+	s := fmt.Sprintf("%d, %d, kernel_size=%s, stride=%s", in, out, tuple(kernel), tuple(convExpand("", "", stride, 1, n)))
+	if paddingString != "" {
+		s += ", padding=" + paddingString
+	} else if p := convExpand("", "", padding, 0, n); !convAll(p, 0) {
+		s += ", padding=" + tuple(p)
+	}
+	if d := convExpand("", "", dilation, 1, n); !convAll(d, 1) {
+		s += ", dilation=" + tuple(d)
+	}
+	if p := convExpand("", "", outputPadding, 0, n); !convAll(p, 0) {
+		s += ", output_padding=" + tuple(p)
+	}
+	if groups > 1 {
+		s += fmt.Sprintf(", groups=%d", groups)
+	}
+	if !bias {
+		s += ", bias=False"
+	}
+	if paddingMode != "" && paddingMode != "zeros" {
+		s += ", padding_mode=" + paddingMode
+	}
+	return s
+}
+
+func convAll(v []int, x int) bool {
+	for _, e := range v {
+		if e != x {
+			return false
+		}
+	}
+	return true
 }

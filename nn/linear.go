@@ -38,9 +38,13 @@ func NewLinear(in, out int, opts ...LinearOptions) *Linear {
 	return l
 }
 
-// Forward returns x·Wᵀ + b for x of shape [..., InFeatures].
+// Forward returns x·Wᵀ + b for x of shape [..., InFeatures]; the result
+// has shape [..., OutFeatures].
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(l, x, func(x *tensor.Tensor) *tensor.Tensor {
+		if x.Dim() == 0 || x.Size(x.Dim()-1) != l.InFeatures {
+			panic(fmt.Sprintf("nn.Linear: expected input [..., %d] (in_features %d), got shape %v", l.InFeatures, l.InFeatures, x.Shape()))
+		}
 		return tensor.Linear(x, l.Weight, l.Bias)
 	})
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/emberml/ember/tensor"
 )
@@ -90,56 +91,67 @@ func newBatchNorm(name string, ranks []int, n int, opts []BatchNormOptions) *Bat
 	if !o.NoRunningStats {
 		b.RunningMean = tensor.Zeros(n)
 		b.RunningVar = tensor.Ones(n)
-		b.NumBatchesTracked = tensor.FromSlice([]int64{0})
-		b.NumBatchesTracked = b.NumBatchesTracked.Reshape()
+		b.NumBatchesTracked = tensor.FromSlice([]int64{0}).Reshape()
 	}
 	return b
 }
 
-// Forward normalises x.
+// Forward normalises x. In training mode it also counts the batch in
+// NumBatchesTracked and updates the running statistics (with momentum
+// 1/NumBatchesTracked under CumulativeAverage), as PyTorch does.
 func (b *BatchNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(b, x, func(x *tensor.Tensor) *tensor.Tensor {
-		ok := false
+		name := b.className()
+		ok := len(b.ranks) == 0 && x.Dim() >= 2
 		for _, r := range b.ranks {
 			ok = ok || x.Dim() == r
 		}
 		if !ok {
-			panic(fmt.Sprintf("%s: expected a %s input, got shape %v", b.name, rankWords(b.ranks), x.Shape()))
+			panic(fmt.Sprintf("nn.%s: expected a %s input, got shape %v", name, rankWords(b.ranks), x.Shape()))
 		}
 		if x.Size(1) != b.NumFeatures {
-			panic(fmt.Sprintf("%s: input of shape %v has %d channels, the layer %d", b.name, x.Shape(), x.Size(1), b.NumFeatures))
+			panic(fmt.Sprintf("nn.%s: expected input of shape %v to have %d channels (num_features), got %d", name, x.Shape(), b.NumFeatures, x.Size(1)))
 		}
-		training := b.Training() || b.RunningMean == nil
 		momentum := b.Momentum
 		if b.Training() && b.NumBatchesTracked != nil {
 			restore := tensor.SetGradEnabled(false)
-			b.NumBatchesTracked.Add_(tensor.FromSlice([]int64{1}).Reshape())
+			b.NumBatchesTracked.Add_(tensor.OnesLike(b.NumBatchesTracked))
 			restore()
 			if b.CumulativeAverage {
 				momentum = 1 / b.NumBatchesTracked.Item()
 			}
 		}
-		rm, rv := b.RunningMean, b.RunningVar
-		if !b.Training() && rm == nil {
-			rm, rv = nil, nil
-		}
-		return tensor.BatchNorm(x, rm, rv, b.Weight, b.Bias, training, momentum, b.Eps)
+		// Batch statistics normalise in training and whenever there are no
+		// running statistics (PyTorch's bn_training).
+		useBatch := b.Training() || b.RunningMean == nil || b.RunningVar == nil
+		return tensor.BatchNorm(x, b.RunningMean, b.RunningVar, b.Weight, b.Bias, useBatch, momentum, b.Eps)
 	})
+}
+
+// className is the PyTorch class the layer was made as.
+func (b *BatchNorm) className() string {
+	if b.name == "" {
+		return "BatchNorm"
+	}
+	return b.name
 }
 
 func (b *BatchNorm) hooksInForward() {}
 
 // ExtraRepr describes the layer as PyTorch prints it.
 func (b *BatchNorm) ExtraRepr() string {
-	m := fmt.Sprint(b.Momentum)
+	m := reprFloat(b.Momentum)
 	if b.CumulativeAverage {
 		m = "None"
 	}
-	return fmt.Sprintf("%d, eps=%g, momentum=%s, affine=%s, track_running_stats=%s", b.NumFeatures, b.Eps, m,
+	return fmt.Sprintf("%d, eps=%s, momentum=%s, affine=%s, track_running_stats=%s", b.NumFeatures, reprFloat(b.Eps), m,
 		pyBool(b.Weight != nil), pyBool(b.RunningMean != nil))
 }
 
 func rankWords(r []int) string {
+	if len(r) == 0 {
+		return "2-D or higher"
+	}
 	if len(r) == 1 {
 		return fmt.Sprintf("%d-D", r[0])
 	}
@@ -167,6 +179,14 @@ type LayerNorm struct {
 
 // NewLayerNorm returns a LayerNorm over the trailing dimensions shape.
 func NewLayerNorm(shape []int, opts ...LayerNormOptions) *LayerNorm {
+	if len(shape) == 0 {
+		panic("nn.NewLayerNorm: normalized_shape must name at least one dimension")
+	}
+	for _, d := range shape {
+		if d <= 0 {
+			panic(fmt.Sprintf("nn.NewLayerNorm: normalized_shape %v must be positive", shape))
+		}
+	}
 	var o LayerNormOptions
 	if len(opts) > 0 {
 		o = opts[0]
@@ -185,6 +205,10 @@ func NewLayerNorm(shape []int, opts ...LayerNormOptions) *LayerNorm {
 // Forward normalises x.
 func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(l, x, func(x *tensor.Tensor) *tensor.Tensor {
+		n := len(l.NormalizedShape)
+		if x.Dim() < n || !slices.Equal(x.Shape()[x.Dim()-n:], l.NormalizedShape) {
+			panic(fmt.Sprintf("nn.LayerNorm: expected input with trailing dimensions %v (normalized_shape), got shape %v", l.NormalizedShape, x.Shape()))
+		}
 		return tensor.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, l.Eps)
 	})
 }
@@ -193,7 +217,7 @@ func (l *LayerNorm) hooksInForward() {}
 
 // ExtraRepr describes the layer as PyTorch prints it.
 func (l *LayerNorm) ExtraRepr() string {
-	return fmt.Sprintf("%s, eps=%g, elementwise_affine=%s", tuple(l.NormalizedShape), l.Eps, pyBool(l.Weight != nil))
+	return fmt.Sprintf("%s, eps=%s, elementwise_affine=%s", tuple(l.NormalizedShape), reprFloat(l.Eps), pyBool(l.Weight != nil))
 }
 
 // GroupNormOptions configure NewGroupNorm; the zero value is PyTorch's
@@ -216,8 +240,8 @@ type GroupNorm struct {
 // NewGroupNorm returns a GroupNorm of numChannels channels in numGroups
 // groups.
 func NewGroupNorm(numGroups, numChannels int, opts ...GroupNormOptions) *GroupNorm {
-	if numGroups <= 0 || numChannels%numGroups != 0 {
-		panic(fmt.Sprintf("nn.NewGroupNorm: num_channels %d must be divisible by num_groups %d", numChannels, numGroups))
+	if numGroups <= 0 || numChannels <= 0 || numChannels%numGroups != 0 {
+		panic(fmt.Sprintf("nn.NewGroupNorm: num_groups %d and num_channels %d must be positive, num_channels divisible by num_groups", numGroups, numChannels))
 	}
 	var o GroupNormOptions
 	if len(opts) > 0 {
@@ -237,6 +261,9 @@ func NewGroupNorm(numGroups, numChannels int, opts ...GroupNormOptions) *GroupNo
 // Forward normalises x ([N, C, ...]).
 func (g *GroupNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(g, x, func(x *tensor.Tensor) *tensor.Tensor {
+		if x.Dim() < 2 || x.Size(1) != g.NumChannels {
+			panic(fmt.Sprintf("nn.GroupNorm: expected an input [N, %d, ...] (num_channels %d), got shape %v", g.NumChannels, g.NumChannels, x.Shape()))
+		}
 		return tensor.GroupNorm(x, g.NumGroups, g.Weight, g.Bias, g.Eps)
 	})
 }
@@ -245,5 +272,5 @@ func (g *GroupNorm) hooksInForward() {}
 
 // ExtraRepr describes the layer as PyTorch prints it.
 func (g *GroupNorm) ExtraRepr() string {
-	return fmt.Sprintf("%d, %d, eps=%g, affine=%s", g.NumGroups, g.NumChannels, g.Eps, pyBool(g.Weight != nil))
+	return fmt.Sprintf("%d, %d, eps=%s, affine=%s", g.NumGroups, g.NumChannels, reprFloat(g.Eps), pyBool(g.Weight != nil))
 }
