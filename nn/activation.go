@@ -9,7 +9,9 @@ import (
 )
 
 // ReLU applies max(x, 0), as torch.nn.ReLU. With Inplace set it overwrites
-// its input (PyTorch's inplace=True).
+// its input (PyTorch's inplace=True) when that input needs no gradient;
+// Ember's autograd does not record in-place ops, so an input that requires
+// grad gets a new output instead, with the same values and gradients.
 type ReLU struct {
 	Base
 	Inplace bool
@@ -21,7 +23,7 @@ func NewReLU() *ReLU { return &ReLU{} }
 // Forward applies the activation.
 func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor {
-		if m.Inplace {
+		if m.Inplace && actCanInplace(x) {
 			return x.ReLU_()
 		}
 		return x.ReLU()
@@ -31,7 +33,8 @@ func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
 // ExtraRepr describes the layer as PyTorch prints it.
 func (m *ReLU) ExtraRepr() string { return actInplace("", m.Inplace) }
 
-// ReLU6 applies min(max(x, 0), 6), as torch.nn.ReLU6.
+// ReLU6 applies min(max(x, 0), 6), as torch.nn.ReLU6; Inplace works as
+// ReLU's.
 type ReLU6 struct {
 	Base
 	Inplace bool
@@ -43,7 +46,7 @@ func NewReLU6() *ReLU6 { return &ReLU6{} }
 // Forward applies the activation.
 func (m *ReLU6) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor {
-		if m.Inplace {
+		if m.Inplace && actCanInplace(x) {
 			return x.ReLU6_()
 		}
 		return x.ReLU6()
@@ -119,7 +122,7 @@ func (m *GELU) ExtraRepr() string {
 }
 
 // Hardtanh clamps to [Min, Max], as torch.nn.Hardtanh (default [-1, 1]).
-// With Inplace set it overwrites its input.
+// Inplace works as ReLU's.
 type Hardtanh struct {
 	Base
 	Min, Max float64
@@ -137,7 +140,7 @@ func NewHardtanh(lo, hi float64) *Hardtanh {
 // Forward applies the activation.
 func (m *Hardtanh) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(m, x, func(x *tensor.Tensor) *tensor.Tensor {
-		if m.Inplace {
+		if m.Inplace && actCanInplace(x) {
 			return x.Hardtanh_(m.Min, m.Max)
 		}
 		return x.Hardtanh(m.Min, m.Max)
@@ -322,3 +325,7 @@ func actNumber(v float64) string {
 	}
 	return reprFloat(v)
 }
+
+// actCanInplace reports whether an in-place activation may overwrite x:
+// only when no gradient has to flow through it.
+func actCanInplace(x *tensor.Tensor) bool { return !x.RequiresGrad() || !tensor.GradEnabled() }

@@ -167,6 +167,9 @@ func NewEmbedding(num, dim int, opts ...EmbeddingOptions) *Embedding {
 // padding row gets no gradient.
 func (e *Embedding) Forward(idx *tensor.Tensor) *tensor.Tensor {
 	return CallHooks1(e, idx, func(idx *tensor.Tensor) *tensor.Tensor {
+		if dt := idx.DType(); dt != tensor.Int64 && dt != tensor.Int32 {
+			panic(fmt.Sprintf("nn.Embedding: expected int64 or int32 indices, got %v of shape %v", dt, idx.Shape()))
+		}
 		return tensor.Embedding(idx, e.Weight, e.PaddingIdx)
 	})
 }
