@@ -93,7 +93,9 @@ var layersBuilders = map[string]func() nn.Module{
 	"convT_groups": func() nn.Module {
 		return nn.NewConvTranspose2d(4, 2, 0, nn.ConvTranspose2dOptions{Kernel: layersInts(3, 2), Stride: layersInts(2, 1), Groups: 2, Dilation: layersInts(1, 2), NoBias: true})
 	},
-	"convT_unbatched": func() nn.Module { return nn.NewConvTranspose2d(2, 2, 2, nn.ConvTranspose2dOptions{Stride: layersInts(2)}) },
+	"convT_unbatched": func() nn.Module {
+		return nn.NewConvTranspose2d(2, 2, 2, nn.ConvTranspose2dOptions{Stride: layersInts(2)})
+	},
 
 	"bn1d_2d":       func() nn.Module { return nn.NewBatchNorm1d(3) },
 	"bn1d_3d":       func() nn.Module { return nn.NewBatchNorm1d(3) },

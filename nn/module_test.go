@@ -38,6 +38,7 @@ func newNet() *net {
 		Table:    tensor.Zeros(3),
 		Cache:    tensor.Zeros(1),
 		Hidden:   nn.NewLinear(1, 1),
+		count:    1, // plain fields are not members
 	}
 }
 
@@ -212,5 +213,28 @@ func TestTo(t *testing.T) {
 	}
 	if m.Blocks[0].BN1.NumBatchesTracked.DType() != tensor.Int64 {
 		t.Fatal("To converted an integer buffer")
+	}
+}
+
+// Repr names slice and map children by their dotted names, as NamedChildren
+// does (PyTorch would show a ModuleList or ModuleDict level instead), and
+// leaves out nil children and children hidden with `nn:"-"`.
+func TestReprUserModule(t *testing.T) {
+	m := newNet()
+	want := `net(
+  (features): Sequential(
+    (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))
+    (1): ReLU()
+  )
+  (blocks.0): block(
+    (conv): Conv2d(2, 2, kernel_size=(1, 1), stride=(1, 1))
+    (bn1): BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    (skip): Linear(in_features=2, out_features=2, bias=False)
+  )
+  (heads.a): Linear(in_features=2, out_features=1, bias=True)
+  (heads.b): Linear(in_features=2, out_features=1, bias=True)
+)`
+	if got := nn.Repr(m); got != want {
+		t.Fatalf("Repr:\n%s\nwant\n%s", got, want)
 	}
 }
