@@ -41,10 +41,14 @@ type MultiheadAttentionOptions struct {
 // (Xavier-normal), then out_proj.weight and out_proj.bias (zeros).
 type MultiheadAttention struct {
 	Base
+	// EmbedDim is split into NumHeads heads of HeadDim features; KDim and
+	// VDim are the features of the keys and values.
 	EmbedDim, NumHeads, HeadDim, KDim, VDim int
-	Dropout                                 float64
-	BatchFirst, AddZeroAttn                 bool
+	// Dropout, BatchFirst and AddZeroAttn are as in the options.
+	Dropout                 float64
+	BatchFirst, AddZeroAttn bool
 
+	// The projection weights and biases, nil where PyTorch has None.
 	InProjWeight *tensor.Tensor `nn:"in_proj_weight"`
 	QProjWeight  *tensor.Tensor `nn:"q_proj_weight"`
 	KProjWeight  *tensor.Tensor `nn:"k_proj_weight"`

@@ -507,14 +507,14 @@ func (r *RNNBase) rnnDirection(x, h, c *tensor.Tensor, w rnnCellWeights, reverse
 	if r.Mode != "GRU" && w.bih != nil {
 		b = w.bih.Add(w.bhh)
 	}
-	xp := tensor.Linear(x, w.wih, b)
+	xs := rnnSteps(tensor.Linear(x, w.wih, b))
 	outs := make([]*tensor.Tensor, steps)
 	for s := 0; s < steps; s++ {
 		t := s
 		if reverse {
 			t = steps - 1 - s
 		}
-		xt := xp.Select(0, t)
+		xt := xs[t]
 		switch r.Mode {
 		case "LSTM":
 			h, c = rnnLSTMStep(xt, h, c, w, r.HiddenSize)
@@ -532,6 +532,24 @@ func (r *RNNBase) rnnDirection(x, h, c *tensor.Tensor, w rnnCellWeights, reverse
 		return out, h, c
 	}
 	return tensor.Stack(outs, 0), h, c
+}
+
+// rnnSteps returns the slices x[t] of x along its first dimension. The
+// gradient of a selected view is a zero tensor of its source's shape holding
+// the view's gradient, so selecting all T steps of x directly would cost
+// O(T²) in the backward pass; halving x recursively into narrowed views
+// first costs O(T log T).
+func rnnSteps(x *tensor.Tensor) []*tensor.Tensor {
+	n := x.Size(0)
+	if n <= 2 {
+		out := make([]*tensor.Tensor, n)
+		for i := range out {
+			out[i] = x.Select(0, i)
+		}
+		return out
+	}
+	h := n / 2
+	return append(rnnSteps(x.Narrow(0, 0, h)), rnnSteps(x.Narrow(0, h, n-h))...)
 }
 
 // rnnAddHidden returns xt + h·whhᵀ (xt alone when h is nil: a zero state).

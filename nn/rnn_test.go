@@ -357,3 +357,28 @@ func ExampleLSTM() {
 	// [3 5 20] [2 3 20] [2 3 20]
 	// [weight_ih_l0 weight_hh_l0 bias_ih_l0 bias_hh_l0]
 }
+
+// BenchmarkLSTM times a forward and backward pass of a one-layer LSTM over
+// 32 steps of a batch of 16 (64 → 128 features).
+func BenchmarkLSTM(b *testing.B) {
+	tensor.ManualSeed(0)
+	m := nn.NewLSTM(64, 128)
+	x := tensor.Randn(32, 16, 64)
+	for b.Loop() {
+		out := m.Forward(x)
+		out.Sum().Backward()
+		nn.ZeroGrad(m)
+	}
+}
+
+// BenchmarkGRU is BenchmarkLSTM for a GRU.
+func BenchmarkGRU(b *testing.B) {
+	tensor.ManualSeed(0)
+	m := nn.NewGRU(64, 128)
+	x := tensor.Randn(32, 16, 64)
+	for b.Loop() {
+		out := m.Forward(x)
+		out.Sum().Backward()
+		nn.ZeroGrad(m)
+	}
+}
