@@ -209,7 +209,19 @@ func members(m Module) (ts []tensorMember, children []NamedModule) {
 	if isContainer {
 		children = container.NamedChildren()
 	}
+	if l, ok := m.(tensorLister); ok {
+		ts = append(ts, l.listTensors()...)
+	}
 	return ts, children
+}
+
+// tensorLister is a module whose parameters are not all fixed fields: it
+// lists the others itself, after its field tensors, e.g. the recurrent
+// layers, whose weight_ih_l0, weight_hh_l0, ... depend on their number of
+// layers and directions. Each member's ptr must point to where the module
+// keeps the tensor, so that To can replace it.
+type tensorLister interface {
+	listTensors() []tensorMember
 }
 
 func collect(f reflect.Value, name string, kind int, wantChildren bool, ts *[]tensorMember, children *[]NamedModule) {
