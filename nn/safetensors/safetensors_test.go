@@ -222,7 +222,7 @@ func TestKeyOrderIndependence(t *testing.T) {
 // TestLayout checks a file Save writes against the spec byte by byte.
 func TestLayout(t *testing.T) {
 	ts := map[string]*tensor.Tensor{
-		"b.one":   tensor.FromSlice([]float32{1}),                              // 00 00 80 3f
+		"b.one":   tensor.FromSlice([]float32{1}),                               // 00 00 80 3f
 		"a.ints":  tensor.FromSlice([]int64{-2, 258}),                           // fe ff.. 02 01 00..
 		"c.half":  tensor.FromSlice([]float16.Float16{float16.Fromfloat32(-2)}), // 00 c0
 		"d.flags": tensor.FromSlice([]bool{true, false, true}),
