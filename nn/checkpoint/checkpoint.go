@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emberml/ember/nn"
 	"github.com/emberml/ember/nn/optim"
@@ -100,10 +101,21 @@ type ckptOptimizer struct {
 // Save writes the set parts of s to path as one safetensors file,
 // atomically (a failed save leaves an old file at path as it was). The
 // model's and the optimizer's tensors are stored with their dtypes; the
-// optimizer's groups and the scheduler's state must hold only the value
-// types the package documents (numbers, strings, bools, their slices and
-// string-keyed maps), anything else is an error.
+// optimizer's groups and the scheduler's state may hold nil, bool, string,
+// int, int32, int64, float32 and float64 values, []int, []int64, []float32,
+// []float64, []string, []bool, []any, map[string]any, []map[string]any and
+// map[string]float64, nested at will; any other type is an error.
 func Save(path string, s State) error {
+	for k, v := range s.Extra {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("checkpoint: extra %q is not valid UTF-8", k)
+		}
+	}
+	for k := range s.Generators {
+		if !utf8.ValidString(k) {
+			return fmt.Errorf("checkpoint: generator name %q is not valid UTF-8", k)
+		}
+	}
 	ts := map[string]*tensor.Tensor{}
 	h := ckptHeader{Version: FormatVersion, Epoch: s.Epoch, Step: s.Step, Extra: s.Extra}
 	if s.Model != nil {
@@ -182,6 +194,9 @@ func Save(path string, s State) error {
 // scheduler itself reject its state, Load puts back the state it had and
 // returns the error.
 func Load(path string, s *State, opts ...LoadOptions) error {
+	if s == nil {
+		return errors.New("checkpoint: Load needs a State to fill, got nil")
+	}
 	var o LoadOptions
 	if len(opts) > 0 {
 		o = opts[0]

@@ -667,6 +667,13 @@ func TestSaveErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `generator "g" is nil`) {
 		t.Errorf("error %v", err)
 	}
+	err = checkpoint.Save(path, checkpoint.State{Model: r.m, Extra: map[string]string{"k": "\xff"}})
+	if err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("error %v", err)
+	}
+	if err := checkpoint.Load(path, nil); err == nil {
+		t.Error("loading into a nil State succeeded")
+	}
 	err = checkpoint.Save(filepath.Join(dir, "missing", "ckpt.safetensors"), checkpoint.State{Model: r.m})
 	if err == nil {
 		t.Error("saving into a missing folder succeeded")

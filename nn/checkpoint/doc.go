@@ -17,6 +17,14 @@
 //
 //	sd = {k[6:]: v for k, v in load_file(path).items() if k.startswith("model.")}
 //
+// The optimizer's groups and the scheduler's state are maps of Go values
+// whose types matter to the code that reads them back, so the header keeps
+// them in a typed JSON form: finite float64s, strings, bools and null as
+// plain JSON, every other type tagged with its Go type ({"int": 3},
+// {"[]int": [0, 1]}, {"float64": "+Inf"}, {"map": {...}}). Load gives back
+// the same types; Save refuses a type outside the documented set rather
+// than convert it.
+//
 // [SaveModel] and [LoadModel] read and write plain state dicts, the
 // safetensors files PyTorch users exchange (safetensors.torch.save_file of
 // model.state_dict()); LoadModel also takes the model part of a checkpoint.
