@@ -1,15 +1,20 @@
 package safetensors
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/x448/float16"
 
@@ -20,30 +25,55 @@ import (
 // reference implementation's limit).
 const MaxHeaderSize = 100 << 20
 
+// stMaxElems bounds the element count a shape may declare (zero dimensions
+// counted as one), so that no byte count overflows; real files are bounded
+// far lower by their own size.
+const stMaxElems = 1 << 50
+
+// entry is one tensor's record in the header.
 type entry struct {
 	DType       string   `json:"dtype"`
 	Shape       []int    `json:"shape"`
 	DataOffsets [2]int64 `json:"data_offsets"`
 }
 
-var toName = map[tensor.DType]string{
+// stNames maps Ember's dtypes to the format's names; every dtype Ember has
+// is listed.
+var stNames = map[tensor.DType]string{
 	tensor.Float64: "F64", tensor.Float32: "F32", tensor.Float16: "F16", tensor.Int64: "I64",
 	tensor.Int32: "I32", tensor.Int8: "I8", tensor.Uint8: "U8", tensor.Bool: "BOOL",
 }
 
+// stElemSize is the size in bytes of one element of each dtype Load reads.
+var stElemSize = map[string]int{"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "BOOL": 1}
+
 // Save writes tensors and optional metadata (string to string, stored as the
-// header's __metadata__) to w in the safetensors format, tensors in name
-// order. Every dtype Ember has can be written.
+// header's __metadata__) to w in the safetensors format, with the data of
+// the tensors in name order and the header padded with spaces so that the
+// data starts 8-byte aligned, as the reference writer does. Every dtype
+// Ember has can be written; views are written as their elements in
+// row-major order. Names and metadata must be valid UTF-8, and
+// "__metadata__" cannot name a tensor.
 func Save(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
 	names := make([]string, 0, len(tensors))
 	for k, t := range tensors {
-		if t == nil {
+		switch {
+		case t == nil:
 			return fmt.Errorf("safetensors: tensor %q is nil", k)
-		}
-		if k == "__metadata__" {
+		case k == "__metadata__":
 			return errors.New("safetensors: __metadata__ is reserved and cannot name a tensor")
+		case !utf8.ValidString(k):
+			return fmt.Errorf("safetensors: tensor name %q is not valid UTF-8", k)
+		}
+		if _, ok := stNames[t.DType()]; !ok {
+			return fmt.Errorf("safetensors: tensor %q has dtype %v, which the format cannot hold", k, t.DType())
 		}
 		names = append(names, k)
+	}
+	for k, v := range metadata {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("safetensors: metadata %q is not valid UTF-8", k)
+		}
 	}
 	sort.Strings(names)
 	header := map[string]any{}
@@ -51,82 +81,98 @@ func Save(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]st
 		header["__metadata__"] = metadata
 	}
 	var off int64
-	blobs := make([][]byte, len(names))
-	for i, k := range names {
-		b, err := encode(tensors[k])
-		if err != nil {
-			return fmt.Errorf("safetensors: tensor %q: %w", k, err)
-		}
-		blobs[i] = b
-		shape := tensors[k].Shape()
+	for _, k := range names {
+		t := tensors[k]
+		shape := t.Shape()
 		if shape == nil {
 			shape = []int{}
 		}
-		header[k] = entry{DType: toName[tensors[k].DType()], Shape: shape, DataOffsets: [2]int64{off, off + int64(len(b))}}
-		off += int64(len(b))
+		n := int64(t.Numel()) * int64(t.DType().Size())
+		header[k] = entry{DType: stNames[t.DType()], Shape: shape, DataOffsets: [2]int64{off, off + n}}
+		off += n
 	}
 	h, err := json.Marshal(header)
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	// Pad the header with spaces so the data starts 8-byte aligned, as the
-	// reference writer does.
-	for (8+len(h))%8 != 0 {
+	for len(h)%8 != 0 {
 		h = append(h, ' ')
 	}
+	bw := bufio.NewWriterSize(w, 1<<16)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
-	if _, err := w.Write(n[:]); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if _, err := w.Write(h); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	for _, b := range blobs {
-		if _, err := w.Write(b); err != nil {
-			return fmt.Errorf("safetensors: %w", err)
+	bw.Write(n[:])
+	bw.Write(h)
+	for _, k := range names {
+		if err := stEncode(bw, tensors[k]); err != nil {
+			return fmt.Errorf("safetensors: tensor %q: %w", k, err)
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil
 }
 
-// SaveFile writes tensors and metadata to path atomically: to a temporary
-// file in the same folder, synced, then renamed over path.
+// SaveFile writes tensors and metadata to path atomically (see
+// [WriteFileAtomic]).
 func SaveFile(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
 	return WriteFileAtomic(path, func(w io.Writer) error { return Save(w, tensors, metadata) })
 }
 
-// WriteFileAtomic creates path through a temporary file in the same folder
-// that write fills; the file is synced and renamed over path only when write
-// succeeds, so readers never see a partial file and a failure leaves any old
-// file in place.
+// WriteFileAtomic creates or replaces path with what write writes, through
+// a temporary file in the same folder: the file is synced and renamed over
+// path only when write succeeds (returns nil without panicking), so readers
+// never see a partial file, and a failure leaves any old file as it was and
+// no temporary file behind. A replaced file keeps its permissions; a new
+// one gets 0644. The error of write is returned unchanged.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("safetensors: %s is a directory", path)
+		}
+		mode = fi.Mode().Perm()
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
+	done := false
 	defer func() {
-		if err != nil {
+		if !done {
 			f.Close()
 			os.Remove(f.Name())
 		}
 	}()
-	if err = write(f); err != nil {
+	if err := write(f); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
+	if err := f.Chmod(mode); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	if err = f.Close(); err != nil {
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	done = true
+	// Make the rename itself durable; not every system can sync a folder,
+	// and the file is in place either way.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return nil
 }
 
-// LoadFile reads the tensors and metadata of the safetensors file at path.
+// LoadFile reads the tensors and metadata of the safetensors file at path
+// (see [Load]).
 func LoadFile(path string) (map[string]*tensor.Tensor, map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -139,9 +185,12 @@ func LoadFile(path string) (map[string]*tensor.Tensor, map[string]string, error)
 	return ts, md, nil
 }
 
-// Load decodes a safetensors file held in b. The tensors are copies (b may
-// be reused). BF16 tensors load as float32 (Ember has no bfloat16); I16,
-// U16 and other dtypes Ember lacks are errors.
+// Load decodes a safetensors file held in b, with tensors stored in any
+// order. The tensors are copies (b may be reused); metadata is nil when the
+// file has none. BF16 tensors load as float32 (exactly: Ember has no
+// bfloat16); I16, U16 and the other dtypes Ember lacks are errors. The
+// whole header is checked before any tensor is allocated: a malformed file
+// is an error, never a panic.
 func Load(b []byte) (map[string]*tensor.Tensor, map[string]string, error) {
 	if len(b) < 8 {
 		return nil, nil, fmt.Errorf("safetensors: file of %d bytes is too short for the header length", len(b))
@@ -150,18 +199,25 @@ func Load(b []byte) (map[string]*tensor.Tensor, map[string]string, error) {
 	if n > MaxHeaderSize || n > uint64(len(b)-8) {
 		return nil, nil, fmt.Errorf("safetensors: header length %d exceeds the file (%d bytes) or the %d-byte limit", n, len(b), MaxHeaderSize)
 	}
+	h := b[8 : 8+n]
+	if len(h) == 0 || h[0] != '{' {
+		return nil, nil, errors.New("safetensors: header does not start with '{'")
+	}
+	if !utf8.Valid(h) {
+		return nil, nil, errors.New("safetensors: header is not valid UTF-8")
+	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &raw); err != nil {
+	if err := json.Unmarshal(h, &raw); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
 	}
 	data := b[8+n:]
 	var md map[string]string
 	type span struct {
 		name       string
+		e          entry
 		begin, end int64
 	}
-	var spans []span
-	out := map[string]*tensor.Tensor{}
+	spans := make([]span, 0, len(raw))
 	for name, r := range raw {
 		if name == "__metadata__" {
 			if err := json.Unmarshal(r, &md); err != nil {
@@ -169,169 +225,214 @@ func Load(b []byte) (map[string]*tensor.Tensor, map[string]string, error) {
 			}
 			continue
 		}
-		var e entry
-		if err := json.Unmarshal(r, &e); err != nil {
-			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
-		}
-		t, err := decode(name, e, data)
+		e, err := stParseEntry(name, r, int64(len(data)))
 		if err != nil {
 			return nil, nil, err
 		}
-		out[name] = t
-		spans = append(spans, span{name, e.DataOffsets[0], e.DataOffsets[1]})
+		spans = append(spans, span{name, e, e.DataOffsets[0], e.DataOffsets[1]})
 	}
 	// The byte ranges must tile the data exactly: no overlap, no gap.
-	sort.Slice(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].begin != spans[j].begin {
+			return spans[i].begin < spans[j].begin
+		}
+		if spans[i].end != spans[j].end {
+			return spans[i].end < spans[j].end
+		}
+		return spans[i].name < spans[j].name
+	})
 	var pos int64
 	for _, s := range spans {
 		if s.begin != pos {
-			return nil, nil, fmt.Errorf("safetensors: tensor %q starts at byte %d, expected %d (ranges overlap or leave a gap)", s.name, s.begin, pos)
+			return nil, nil, fmt.Errorf("safetensors: tensor %q starts at byte %d, expected %d (byte ranges overlap or leave a gap)", s.name, s.begin, pos)
 		}
 		pos = s.end
 	}
 	if pos != int64(len(data)) {
 		return nil, nil, fmt.Errorf("safetensors: tensors cover %d of the %d data bytes", pos, len(data))
 	}
+	out := make(map[string]*tensor.Tensor, len(spans))
+	for _, s := range spans {
+		t, err := stDecode(s.name, s.e, data[s.begin:s.end])
+		if err != nil {
+			return nil, nil, err
+		}
+		out[s.name] = t
+	}
 	return out, md, nil
 }
 
-var elemSize = map[string]int{"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "BOOL": 1}
-
-func decode(name string, e entry, data []byte) (*tensor.Tensor, error) {
-	size, ok := elemSize[e.DType]
+// stParseEntry decodes and checks one tensor's header record: the three
+// fields present with the right JSON types, a dtype Ember reads, a shape of
+// bounded size whose byte count equals the byte range, and a range inside
+// the dataLen data bytes.
+func stParseEntry(name string, r json.RawMessage, dataLen int64) (entry, error) {
+	var e entry
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(r, &m); err != nil || m == nil {
+		return e, fmt.Errorf("safetensors: tensor %q: header entry is not an object", name)
+	}
+	for _, f := range []string{"dtype", "shape", "data_offsets"} {
+		if _, ok := m[f]; !ok {
+			return e, fmt.Errorf("safetensors: tensor %q: header entry lacks %q", name, f)
+		}
+	}
+	if err := json.Unmarshal(m["dtype"], &e.DType); err != nil || !bytes.HasPrefix(m["dtype"], []byte(`"`)) {
+		return e, fmt.Errorf("safetensors: tensor %q: dtype must be a string", name)
+	}
+	size, ok := stElemSize[e.DType]
 	if !ok {
-		return nil, fmt.Errorf("safetensors: tensor %q has dtype %q, which Ember cannot load", name, e.DType)
+		return e, fmt.Errorf("safetensors: tensor %q has dtype %q, which Ember cannot load", name, e.DType)
 	}
-	count := int64(1)
-	for _, d := range e.Shape {
+	shape, ok := stInts(m["shape"])
+	if !ok {
+		return e, fmt.Errorf("safetensors: tensor %q: shape must be an array of integers", name)
+	}
+	offs, ok := stInts(m["data_offsets"])
+	if !ok || len(offs) != 2 {
+		return e, fmt.Errorf("safetensors: tensor %q: data_offsets must be an array of two integers", name)
+	}
+	count, bound := int64(1), int64(1)
+	e.Shape = make([]int, len(shape))
+	for i, d := range shape {
 		if d < 0 {
-			return nil, fmt.Errorf("safetensors: tensor %q has a negative dimension in shape %v", name, e.Shape)
+			return e, fmt.Errorf("safetensors: tensor %q has a negative dimension in shape %v", name, shape)
 		}
-		if d > 0 && count > math.MaxInt32*int64(1024)/int64(d) {
-			return nil, fmt.Errorf("safetensors: tensor %q has an impossibly large shape %v", name, e.Shape)
+		if d > 0 {
+			if d > stMaxElems/bound {
+				return e, fmt.Errorf("safetensors: tensor %q has an impossibly large shape %v", name, shape)
+			}
+			bound *= d
 		}
-		count *= int64(d)
+		count *= d
+		e.Shape[i] = int(d)
 	}
-	begin, end := e.DataOffsets[0], e.DataOffsets[1]
-	if begin < 0 || end < begin || end > int64(len(data)) {
-		return nil, fmt.Errorf("safetensors: tensor %q has byte range [%d, %d) outside the %d data bytes", name, begin, end, len(data))
+	begin, end := offs[0], offs[1]
+	if begin < 0 || end < begin || end > dataLen {
+		return e, fmt.Errorf("safetensors: tensor %q has byte range [%d, %d) outside the %d data bytes", name, begin, end, dataLen)
 	}
 	if end-begin != count*int64(size) {
-		return nil, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, the range holds %d", name, e.Shape, e.DType, count*int64(size), end-begin)
+		return e, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, its byte range holds %d", name, shape, e.DType, count*int64(size), end-begin)
 	}
-	b := data[begin:end]
-	shape := e.Shape
-	if shape == nil {
-		shape = []int{}
+	e.DataOffsets = [2]int64{begin, end}
+	return e, nil
+}
+
+// stInts decodes a JSON array of integers that fit in an int64; null
+// elements, fractions and exponents are refused.
+func stInts(r json.RawMessage) ([]int64, bool) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(r, &elems); err != nil || elems == nil {
+		return nil, false
 	}
-	var t *tensor.Tensor
-	switch e.DType {
-	case "F64":
-		v := make([]float64, count)
+	out := make([]int64, len(elems))
+	for i, x := range elems {
+		v, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out[i] = v
+	}
+	return out, true
+}
+
+// stDecode builds the tensor of a checked entry from its bytes b.
+func stDecode(name string, e entry, b []byte) (*tensor.Tensor, error) {
+	dt := map[string]tensor.DType{"F64": tensor.Float64, "F32": tensor.Float32, "BF16": tensor.Float32,
+		"F16": tensor.Float16, "I64": tensor.Int64, "I32": tensor.Int32, "I8": tensor.Int8,
+		"U8": tensor.Uint8, "BOOL": tensor.Bool}[e.DType]
+	t := tensor.Empty(dt, e.Shape...)
+	switch v := t.Data().(type) {
+	case []float64:
 		for i := range v {
 			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 		}
-		t = tensor.FromSlice(v)
-	case "F32":
-		v := make([]float32, count)
+	case []float32:
+		if e.DType == "BF16" {
+			for i := range v {
+				v[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+			}
+			break
+		}
 		for i := range v {
 			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 		}
-		t = tensor.FromSlice(v)
-	case "BF16":
-		v := make([]float32, count)
-		for i := range v {
-			v[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
-		}
-		t = tensor.FromSlice(v)
-	case "F16":
-		v := make([]float16.Float16, count)
+	case []float16.Float16:
 		for i := range v {
 			v[i] = float16.Frombits(binary.LittleEndian.Uint16(b[2*i:]))
 		}
-		t = tensor.FromSlice(v)
-	case "I64":
-		v := make([]int64, count)
+	case []int64:
 		for i := range v {
 			v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 		}
-		t = tensor.FromSlice(v)
-	case "I32":
-		v := make([]int32, count)
+	case []int32:
 		for i := range v {
 			v[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
 		}
-		t = tensor.FromSlice(v)
-	case "I8":
-		v := make([]int8, count)
+	case []int8:
 		for i := range v {
 			v[i] = int8(b[i])
 		}
-		t = tensor.FromSlice(v)
-	case "U8":
-		t = tensor.FromSlice(append([]uint8(nil), b...))
-	case "BOOL":
-		v := make([]bool, count)
+	case []uint8:
+		copy(v, b)
+	case []bool:
 		for i := range v {
 			if b[i] > 1 {
 				return nil, fmt.Errorf("safetensors: tensor %q holds the byte %d where a bool must be 0 or 1", name, b[i])
 			}
 			v[i] = b[i] == 1
 		}
-		t = tensor.FromSlice(v)
 	}
-	return t.Reshape(shape...), nil
+	return t, nil
 }
 
-func encode(t *tensor.Tensor) ([]byte, error) {
+// stEncode writes t's elements in row-major order, little-endian, to w.
+func stEncode(w *bufio.Writer, t *tensor.Tensor) error {
 	t = t.Detach().Contiguous()
 	switch v := t.Data().(type) {
 	case []float64:
-		b := make([]byte, 8*len(v))
-		for i, x := range v {
-			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
-		}
-		return b, nil
+		stPut(w, v, 8, func(b []byte, x float64) { binary.LittleEndian.PutUint64(b, math.Float64bits(x)) })
 	case []float32:
-		b := make([]byte, 4*len(v))
-		for i, x := range v {
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-		}
-		return b, nil
+		stPut(w, v, 4, func(b []byte, x float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(x)) })
 	case []float16.Float16:
-		b := make([]byte, 2*len(v))
-		for i, x := range v {
-			binary.LittleEndian.PutUint16(b[2*i:], x.Bits())
-		}
-		return b, nil
+		stPut(w, v, 2, func(b []byte, x float16.Float16) { binary.LittleEndian.PutUint16(b, x.Bits()) })
 	case []int64:
-		b := make([]byte, 8*len(v))
-		for i, x := range v {
-			binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
-		}
-		return b, nil
+		stPut(w, v, 8, func(b []byte, x int64) { binary.LittleEndian.PutUint64(b, uint64(x)) })
 	case []int32:
-		b := make([]byte, 4*len(v))
-		for i, x := range v {
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
-		}
-		return b, nil
+		stPut(w, v, 4, func(b []byte, x int32) { binary.LittleEndian.PutUint32(b, uint32(x)) })
 	case []int8:
-		b := make([]byte, len(v))
-		for i, x := range v {
-			b[i] = byte(x)
-		}
-		return b, nil
+		stPut(w, v, 1, func(b []byte, x int8) { b[0] = byte(x) })
 	case []uint8:
-		return append([]byte(nil), v...), nil
+		w.Write(v)
 	case []bool:
-		b := make([]byte, len(v))
-		for i, x := range v {
+		stPut(w, v, 1, func(b []byte, x bool) {
+			b[0] = 0
 			if x {
-				b[i] = 1
+				b[0] = 1
 			}
-		}
-		return b, nil
+		})
+	default:
+		return fmt.Errorf("unsupported dtype %v", t.DType())
 	}
-	return nil, fmt.Errorf("unsupported dtype %v", t.DType())
+	// A bufio.Writer keeps its first error and returns it from every later
+	// Write.
+	_, err := w.Write(nil)
+	return err
+}
+
+// stPut encodes v with put (size bytes an element) in chunks and writes
+// them to w.
+func stPut[T any](w *bufio.Writer, v []T, size int, put func([]byte, T)) {
+	const chunk = 4096
+	buf := make([]byte, chunk*size)
+	for len(v) > 0 {
+		n := min(len(v), chunk)
+		for i, x := range v[:n] {
+			put(buf[i*size:], x)
+		}
+		if _, err := w.Write(buf[:n*size]); err != nil {
+			return
+		}
+		v = v[n:]
+	}
 }
