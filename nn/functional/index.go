@@ -129,7 +129,9 @@ func lossIndexRun[T float32 | float64](p *lossIdx, input *tensor.Tensor) *tensor
 		lse = make([]float64, p.rows)
 	}
 	p.parallel(func(lo, hi int) {
-		var tmp []T
+		if p.logits {
+			lossLSERows(x, p.c, lse, lo, hi)
+		}
 		for i := lo; i < hi; i++ {
 			if !p.keep[i] {
 				continue
@@ -140,11 +142,7 @@ func lossIndexRun[T float32 | float64](p *lossIdx, input *tensor.Tensor) *tensor
 				loss[i] = -p.wt[i] * float64(row[t])
 				continue
 			}
-			if tmp == nil {
-				tmp = make([]T, p.c)
-			}
-			l := lossLogSumExp(row, tmp)
-			lse[i] = l
+			l := lse[i]
 			v := (1 - p.eps) * p.wt[i] * (l - float64(row[t]))
 			if p.eps > 0 {
 				v += p.eps / float64(p.c) * (p.wsum*l - lossDot(row, p.w))
@@ -193,25 +191,40 @@ func (p *lossIdx) gscale(g []float64, i int) float64 {
 
 // lossIndexGrad is the fused backward, in the rows layout: for logits
 // gs·(softmax·A - B) with A = (1-ε)·w[t] + ε·Σw/C and B[c] = (1-ε)·w[t]·[c=t]
-// + ε·w[c]/C; for NLL -gs·w[t] at the target.
+// + ε·w[c]/C; for NLL -gs·w[t] at the target. Ignored rows get zeros.
 func lossIndexGrad[T float32 | float64](p *lossIdx, x []T, lse []float64, g []float64) *tensor.Tensor {
-	grad := make([]T, len(x))
+	dt := tensor.Float64
+	if _, ok := any(x).([]float32); ok {
+		dt = tensor.Float32
+	}
+	gt := tensor.Empty(dt, p.rows*p.c)
+	grad := gt.Data().([]T)
 	eps, c := p.eps, float64(p.c)
 	p.parallel(func(lo, hi int) {
+		if !p.logits {
+			for i := lo; i < hi; i++ {
+				if p.keep[i] {
+					grad[i*p.c+int(p.tgt[i])] = T(-p.wt[i] * p.gscale(g, i))
+				}
+			}
+			return
+		}
+		// dst = |A·gs|·softmax for the whole range first (one exp call),
+		// then the sign and the target terms row by row.
+		a := make([]float64, hi-lo)
+		for i := lo; i < hi; i++ {
+			if p.keep[i] {
+				a[i-lo] = ((1-eps)*p.wt[i] + eps*p.wsum/c) * p.gscale(g, i)
+			}
+		}
+		lossSoftmaxRows(grad, x, p.c, lse, a, lo, hi)
 		for i := lo; i < hi; i++ {
 			if !p.keep[i] {
 				continue
 			}
 			gs := p.gscale(g, i)
 			dst := grad[i*p.c : (i+1)*p.c]
-			t := p.tgt[i]
-			if !p.logits {
-				dst[t] = T(-p.wt[i] * gs)
-				continue
-			}
-			a := ((1-eps)*p.wt[i] + eps*p.wsum/c) * gs
-			lossSoftmaxScaled(dst, x[i*p.c:(i+1)*p.c], lse[i], a)
-			dst[t] -= T((1 - eps) * p.wt[i] * gs)
+			dst[p.tgt[i]] -= T((1 - eps) * p.wt[i] * gs)
 			if eps > 0 {
 				s := eps / c * gs
 				for j := range dst {
@@ -224,7 +237,7 @@ func lossIndexGrad[T float32 | float64](p *lossIdx, x []T, lse []float64, g []fl
 			}
 		}
 	})
-	return tensor.FromSlice(grad)
+	return gt
 }
 
 // backwardGraph is the backward written with differentiable tensor ops,
@@ -266,20 +279,126 @@ func (p *lossIdx) backwardGraph(input, g *tensor.Tensor) *tensor.Tensor {
 	return input.Softmax(p.cd).Mul(at).Sub(bt).Mul(gs)
 }
 
-// lossLogSumExp returns log Σ exp(row), using tmp (len(row)) as scratch.
-func lossLogSumExp[T float32 | float64](row, tmp []T) float64 {
-	switch r := any(row).(type) {
-	case []float32:
-		t := any(tmp).([]float32)
-		m := cpu.VecMax(r)
-		if math.IsInf(float64(m), 0) || m != m {
-			return lossLogSumExpSlow(row)
+// lossVecMin is the row length from which the row helpers call the
+// vector kernels; shorter rows are cheaper in a plain loop.
+const lossVecMin = 16
+
+// lossBlock is the number of elements the float32 kernels exponentiate
+// per call, so that small rows share one vector call.
+const lossBlock = 4096
+
+// lossLSERows sets lse[i] = log Σ exp(row i) for rows [lo, hi): NaN for a
+// row holding NaN or +Inf, or only -Inf, as PyTorch's log_softmax.
+func lossLSERows[T float32 | float64](x []T, c int, lse []float64, lo, hi int) {
+	x32, ok := any(x).([]float32)
+	if !ok {
+		for i := lo; i < hi; i++ {
+			lse[i] = lossLogSumExpSlow(x[i*c : (i+1)*c])
 		}
-		cpu.VecAffine(t, r, 1, -m)
-		cpu.VecExp(t, t)
-		return float64(m) + math.Log(cpu.VecSum(t))
+		return
 	}
-	return lossLogSumExpSlow(row)
+	rb := max(1, lossBlock/max(c, 1))
+	tmp := make([]float32, min(rb, hi-lo)*c)
+	m := make([]float32, min(rb, hi-lo))
+	for b := lo; b < hi; b += rb {
+		e := min(hi, b+rb)
+		for i := b; i < e; i++ {
+			row := x32[i*c : (i+1)*c]
+			mi := lossRowMax(row)
+			if math.IsInf(float64(mi), 0) || mi != mi {
+				mi = float32(math.NaN())
+			}
+			m[i-b] = mi
+			lossRowAdd(tmp[(i-b)*c:(i-b+1)*c], row, -mi)
+		}
+		cpu.VecExp(tmp[:(e-b)*c], tmp[:(e-b)*c])
+		for i := b; i < e; i++ {
+			if mi := m[i-b]; mi != mi {
+				lse[i] = lossLogSumExpSlow(x32[i*c : (i+1)*c])
+			} else {
+				lse[i] = float64(mi) + math.Log(lossRowSum(tmp[(i-b)*c:(i-b+1)*c]))
+			}
+		}
+	}
+}
+
+// lossSoftmaxRows sets row i of dst (rows [lo, hi)) to a[i-lo]·exp(x - lse[i]).
+func lossSoftmaxRows[T float32 | float64](dst, x []T, c int, lse, a []float64, lo, hi int) {
+	d32, ok := any(dst).([]float32)
+	if !ok {
+		for i := lo; i < hi; i++ {
+			if ai := a[i-lo]; ai != 0 {
+				for j, v := range x[i*c : (i+1)*c] {
+					dst[i*c+j] = T(ai * math.Exp(float64(v)-lse[i]))
+				}
+			}
+		}
+		return
+	}
+	// |a|·exp(x - lse) = exp(x - lse + log|a|): one exponential call over
+	// the range, then rows with a < 0 are negated and rows with a = 0
+	// cleared.
+	x32 := any(x).([]float32)
+	for i := lo; i < hi; i++ {
+		shift := -lse[i]
+		if ai := a[i-lo]; ai != 0 {
+			shift += math.Log(math.Abs(ai))
+		}
+		lossRowAdd(d32[i*c:(i+1)*c], x32[i*c:(i+1)*c], float32(shift))
+	}
+	cpu.VecExp(d32[lo*c:hi*c], d32[lo*c:hi*c])
+	for i := lo; i < hi; i++ {
+		row := d32[i*c : (i+1)*c]
+		switch ai := a[i-lo]; {
+		case ai == 0:
+			clear(row)
+		case ai < 0:
+			for j := range row {
+				row[j] = -row[j]
+			}
+		}
+	}
+}
+
+// lossRowMax is the largest element of row, NaN if any is NaN, -Inf for
+// an empty row (cpu.VecMax's contract).
+func lossRowMax(row []float32) float32 {
+	if len(row) >= lossVecMin {
+		return cpu.VecMax(row)
+	}
+	m := float32(math.Inf(-1))
+	for _, v := range row {
+		if v != v {
+			return v
+		}
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// lossRowAdd sets dst = src + b.
+func lossRowAdd(dst, src []float32, b float32) {
+	if len(src) >= lossVecMin {
+		cpu.VecAffine(dst, src, 1, b)
+		return
+	}
+	for j, v := range src {
+		dst[j] = v + b
+	}
+}
+
+// lossRowSum sums row in float64.
+func lossRowSum(row []float32) float64 {
+	if len(row) >= lossVecMin {
+		return cpu.VecSum(row)
+	}
+	var s float64
+	for _, v := range row {
+		s += float64(v)
+	}
+	return s
 }
 
 // lossLogSumExpSlow is log Σ exp in float64, shifted by the maximum: NaN
@@ -303,27 +422,12 @@ func lossLogSumExpSlow[T float32 | float64](row []T) float64 {
 	return m + math.Log(s)
 }
 
-// lossSoftmaxScaled sets dst = a·exp(x - lse).
-func lossSoftmaxScaled[T float32 | float64](dst, x []T, lse, a float64) {
-	switch d := any(dst).(type) {
-	case []float32:
-		r := any(x).([]float32)
-		cpu.VecAffine(d, r, 1, float32(-lse))
-		cpu.VecExp(d, d)
-		cpu.VecScale(d, d, float32(a))
-		return
-	}
-	for j, v := range x {
-		dst[j] = T(a * math.Exp(float64(v)-lse))
-	}
-}
-
 // lossDot returns Σ w[c]·row[c] (Σ row[c] when w is nil).
 func lossDot[T float32 | float64](row []T, w []float64) float64 {
 	var s float64
 	if w == nil {
 		if r, ok := any(row).([]float32); ok {
-			return cpu.VecSum(r)
+			return lossRowSum(r)
 		}
 		for _, v := range row {
 			s += float64(v)
