@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -155,4 +156,16 @@ func TestLossModuleHooks(t *testing.T) {
 	if got := m.Forward(x, y).Item(); got != 5 {
 		t.Errorf("loss %v after removing hooks, want 5", got)
 	}
+}
+
+// A loss module in a training step: logits from a model, class targets,
+// the loss and its gradient.
+func ExampleCrossEntropyLoss() {
+	criterion := nn.NewCrossEntropyLoss(F.CrossEntropyOptions{LabelSmoothing: 0.1})
+	logits := tensor.FromSlice([]float32{2, 0, 0, 0, 3, 0}, 2, 3).SetRequiresGrad(true)
+	loss := criterion.Forward(logits, tensor.FromSlice([]int64{0, 1}))
+	loss.Backward()
+	fmt.Printf("loss %.4f, grad shape %v\n", loss.Item(), logits.Grad().Shape())
+	// Output:
+	// loss 0.3339, grad shape [2 3]
 }
