@@ -3,7 +3,7 @@ package nn
 import (
 	"strconv"
 
-	F "github.com/emberml/ember/nn/functional"
+	"github.com/emberml/ember/nn/functional"
 	"github.com/emberml/ember/tensor"
 )
 
@@ -35,14 +35,14 @@ func lossForward(m Module, input, target *tensor.Tensor, f func(input, target *t
 
 // CrossEntropyLoss is torch.nn.CrossEntropyLoss: log_softmax over the
 // class dimension followed by the negative log-likelihood, for class-index
-// or class-probability targets (see [F.CrossEntropy] for shapes, weights,
+// or class-probability targets (see [functional.CrossEntropy] for shapes, weights,
 // ignored targets and label smoothing).
 type CrossEntropyLoss struct {
 	Base
 	// Weight holds one weight per class, or nil; a buffer named "weight".
 	Weight *tensor.Tensor `nn:",buffer"`
 	// IgnoreIndex applies when non-zero or HasIgnoreIndex is set; else
-	// PyTorch's -100 (see F.CrossEntropyOptions).
+	// PyTorch's -100 (see functional.CrossEntropyOptions).
 	IgnoreIndex    int
 	HasIgnoreIndex bool
 	// Reduction is "mean" (also ""), "sum" or "none".
@@ -53,8 +53,8 @@ type CrossEntropyLoss struct {
 
 // NewCrossEntropyLoss returns a CrossEntropyLoss with the given options
 // (PyTorch's defaults without any).
-func NewCrossEntropyLoss(opts ...F.CrossEntropyOptions) *CrossEntropyLoss {
-	var o F.CrossEntropyOptions
+func NewCrossEntropyLoss(opts ...functional.CrossEntropyOptions) *CrossEntropyLoss {
+	var o functional.CrossEntropyOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -65,13 +65,13 @@ func NewCrossEntropyLoss(opts ...F.CrossEntropyOptions) *CrossEntropyLoss {
 // Forward returns the loss of input (logits) against target.
 func (m *CrossEntropyLoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.CrossEntropy(x, t, F.CrossEntropyOptions{Weight: m.Weight, IgnoreIndex: m.IgnoreIndex,
+		return functional.CrossEntropy(x, t, functional.CrossEntropyOptions{Weight: m.Weight, IgnoreIndex: m.IgnoreIndex,
 			HasIgnoreIndex: m.HasIgnoreIndex, Reduction: m.Reduction, LabelSmoothing: m.LabelSmoothing})
 	})
 }
 
 // NLLLoss is torch.nn.NLLLoss, the negative log-likelihood of
-// log-probabilities at class-index targets (see [F.NLLLoss]).
+// log-probabilities at class-index targets (see [functional.NLLLoss]).
 type NLLLoss struct {
 	Base
 	// Weight holds one weight per class, or nil; a buffer named "weight".
@@ -85,8 +85,8 @@ type NLLLoss struct {
 }
 
 // NewNLLLoss returns an NLLLoss with the given options.
-func NewNLLLoss(opts ...F.NLLOptions) *NLLLoss {
-	var o F.NLLOptions
+func NewNLLLoss(opts ...functional.NLLOptions) *NLLLoss {
+	var o functional.NLLOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -96,12 +96,12 @@ func NewNLLLoss(opts ...F.NLLOptions) *NLLLoss {
 // Forward returns the loss of input (log-probabilities) against target.
 func (m *NLLLoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.NLLLoss(x, t, F.NLLOptions{Weight: m.Weight, IgnoreIndex: m.IgnoreIndex, HasIgnoreIndex: m.HasIgnoreIndex,
+		return functional.NLLLoss(x, t, functional.NLLOptions{Weight: m.Weight, IgnoreIndex: m.IgnoreIndex, HasIgnoreIndex: m.HasIgnoreIndex,
 			Reduction: m.Reduction})
 	})
 }
 
-// MSELoss is torch.nn.MSELoss, the mean squared error (see [F.MSELoss]).
+// MSELoss is torch.nn.MSELoss, the mean squared error (see [functional.MSELoss]).
 type MSELoss struct {
 	Base
 	// Reduction is "mean" (also ""), "sum" or "none".
@@ -109,8 +109,8 @@ type MSELoss struct {
 }
 
 // NewMSELoss returns an MSELoss with the given options.
-func NewMSELoss(opts ...F.ReductionOptions) *MSELoss {
-	var o F.ReductionOptions
+func NewMSELoss(opts ...functional.ReductionOptions) *MSELoss {
+	var o functional.ReductionOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -120,11 +120,11 @@ func NewMSELoss(opts ...F.ReductionOptions) *MSELoss {
 // Forward returns the loss of input against target.
 func (m *MSELoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.MSELoss(x, t, F.ReductionOptions{Reduction: m.Reduction})
+		return functional.MSELoss(x, t, functional.ReductionOptions{Reduction: m.Reduction})
 	})
 }
 
-// L1Loss is torch.nn.L1Loss, the mean absolute error (see [F.L1Loss]).
+// L1Loss is torch.nn.L1Loss, the mean absolute error (see [functional.L1Loss]).
 type L1Loss struct {
 	Base
 	// Reduction is "mean" (also ""), "sum" or "none".
@@ -132,8 +132,8 @@ type L1Loss struct {
 }
 
 // NewL1Loss returns an L1Loss with the given options.
-func NewL1Loss(opts ...F.ReductionOptions) *L1Loss {
-	var o F.ReductionOptions
+func NewL1Loss(opts ...functional.ReductionOptions) *L1Loss {
+	var o functional.ReductionOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -143,11 +143,11 @@ func NewL1Loss(opts ...F.ReductionOptions) *L1Loss {
 // Forward returns the loss of input against target.
 func (m *L1Loss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.L1Loss(x, t, F.ReductionOptions{Reduction: m.Reduction})
+		return functional.L1Loss(x, t, functional.ReductionOptions{Reduction: m.Reduction})
 	})
 }
 
-// SmoothL1Loss is torch.nn.SmoothL1Loss (see [F.SmoothL1Loss]).
+// SmoothL1Loss is torch.nn.SmoothL1Loss (see [functional.SmoothL1Loss]).
 type SmoothL1Loss struct {
 	Base
 	// Reduction is "mean" (also ""), "sum" or "none".
@@ -157,8 +157,8 @@ type SmoothL1Loss struct {
 }
 
 // NewSmoothL1Loss returns a SmoothL1Loss with the given options.
-func NewSmoothL1Loss(opts ...F.SmoothL1Options) *SmoothL1Loss {
-	var o F.SmoothL1Options
+func NewSmoothL1Loss(opts ...functional.SmoothL1Options) *SmoothL1Loss {
+	var o functional.SmoothL1Options
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -168,11 +168,11 @@ func NewSmoothL1Loss(opts ...F.SmoothL1Options) *SmoothL1Loss {
 // Forward returns the loss of input against target.
 func (m *SmoothL1Loss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.SmoothL1Loss(x, t, F.SmoothL1Options{Reduction: m.Reduction, Beta: m.Beta})
+		return functional.SmoothL1Loss(x, t, functional.SmoothL1Options{Reduction: m.Reduction, Beta: m.Beta})
 	})
 }
 
-// HuberLoss is torch.nn.HuberLoss (see [F.HuberLoss]).
+// HuberLoss is torch.nn.HuberLoss (see [functional.HuberLoss]).
 type HuberLoss struct {
 	Base
 	// Reduction is "mean" (also ""), "sum" or "none".
@@ -182,8 +182,8 @@ type HuberLoss struct {
 }
 
 // NewHuberLoss returns a HuberLoss with the given options.
-func NewHuberLoss(opts ...F.HuberOptions) *HuberLoss {
-	var o F.HuberOptions
+func NewHuberLoss(opts ...functional.HuberOptions) *HuberLoss {
+	var o functional.HuberOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -193,12 +193,12 @@ func NewHuberLoss(opts ...F.HuberOptions) *HuberLoss {
 // Forward returns the loss of input against target.
 func (m *HuberLoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.HuberLoss(x, t, F.HuberOptions{Reduction: m.Reduction, Delta: m.Delta})
+		return functional.HuberLoss(x, t, functional.HuberOptions{Reduction: m.Reduction, Delta: m.Delta})
 	})
 }
 
 // BCELoss is torch.nn.BCELoss, the binary cross entropy of probabilities
-// (see [F.BCELoss]).
+// (see [functional.BCELoss]).
 type BCELoss struct {
 	Base
 	// Weight rescales each element's loss (it broadcasts to the input), or
@@ -209,8 +209,8 @@ type BCELoss struct {
 }
 
 // NewBCELoss returns a BCELoss with the given options.
-func NewBCELoss(opts ...F.BCEOptions) *BCELoss {
-	var o F.BCEOptions
+func NewBCELoss(opts ...functional.BCEOptions) *BCELoss {
+	var o functional.BCEOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -220,12 +220,12 @@ func NewBCELoss(opts ...F.BCEOptions) *BCELoss {
 // Forward returns the loss of input (probabilities) against target.
 func (m *BCELoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.BCELoss(x, t, F.BCEOptions{Weight: m.Weight, Reduction: m.Reduction})
+		return functional.BCELoss(x, t, functional.BCEOptions{Weight: m.Weight, Reduction: m.Reduction})
 	})
 }
 
 // BCEWithLogitsLoss is torch.nn.BCEWithLogitsLoss, the binary cross
-// entropy of logits (see [F.BCEWithLogitsLoss]).
+// entropy of logits (see [functional.BCEWithLogitsLoss]).
 type BCEWithLogitsLoss struct {
 	Base
 	// Weight rescales each element's loss, or nil; a buffer named "weight".
@@ -238,8 +238,8 @@ type BCEWithLogitsLoss struct {
 }
 
 // NewBCEWithLogitsLoss returns a BCEWithLogitsLoss with the given options.
-func NewBCEWithLogitsLoss(opts ...F.BCEWithLogitsOptions) *BCEWithLogitsLoss {
-	var o F.BCEWithLogitsOptions
+func NewBCEWithLogitsLoss(opts ...functional.BCEWithLogitsOptions) *BCEWithLogitsLoss {
+	var o functional.BCEWithLogitsOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -249,12 +249,12 @@ func NewBCEWithLogitsLoss(opts ...F.BCEWithLogitsOptions) *BCEWithLogitsLoss {
 // Forward returns the loss of input (logits) against target.
 func (m *BCEWithLogitsLoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.BCEWithLogitsLoss(x, t, F.BCEWithLogitsOptions{Weight: m.Weight, PosWeight: m.PosWeight, Reduction: m.Reduction})
+		return functional.BCEWithLogitsLoss(x, t, functional.BCEWithLogitsOptions{Weight: m.Weight, PosWeight: m.PosWeight, Reduction: m.Reduction})
 	})
 }
 
 // KLDivLoss is torch.nn.KLDivLoss, the Kullback-Leibler divergence of
-// log-probabilities input from target (see [F.KLDivLoss]).
+// log-probabilities input from target (see [functional.KLDivLoss]).
 type KLDivLoss struct {
 	Base
 	// Reduction is "mean" (also ""), "batchmean", "sum" or "none";
@@ -265,8 +265,8 @@ type KLDivLoss struct {
 }
 
 // NewKLDivLoss returns a KLDivLoss with the given options.
-func NewKLDivLoss(opts ...F.KLDivOptions) *KLDivLoss {
-	var o F.KLDivOptions
+func NewKLDivLoss(opts ...functional.KLDivOptions) *KLDivLoss {
+	var o functional.KLDivOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -276,7 +276,7 @@ func NewKLDivLoss(opts ...F.KLDivOptions) *KLDivLoss {
 // Forward returns the loss of input (log-probabilities) against target.
 func (m *KLDivLoss) Forward(input, target *tensor.Tensor) *tensor.Tensor {
 	return lossForward(m, input, target, func(x, t *tensor.Tensor) *tensor.Tensor {
-		return F.KLDivLoss(x, t, F.KLDivOptions{Reduction: m.Reduction, LogTarget: m.LogTarget})
+		return functional.KLDivLoss(x, t, functional.KLDivOptions{Reduction: m.Reduction, LogTarget: m.LogTarget})
 	})
 }
 
