@@ -352,44 +352,57 @@ func Orthogonal_(t *tensor.Tensor, gain float64, gen *tensor.Generator) *tensor.
 		m, n = cols, rows
 	}
 	// The normal matrix is drawn as [rows, cols] and transposed when wide,
-	// as PyTorch does.
+	// as PyTorch does; the QR works on the m×n matrix column by column.
 	g := initNormal(initGen(gen), tensor.Empty(tensor.Float64, rows, cols), 0, 1).ToFloat64s()
-	a := make([]float64, m*n) // m×n, m ≥ n, row-major
-	for i := range rows {
-		for j := range cols {
-			if rows < cols {
-				a[j*n+i] = g[i*cols+j]
-			} else {
-				a[i*n+j] = g[i*cols+j]
+	a := g // wide: the columns of gᵀ are the rows of g
+	if rows >= cols {
+		a = make([]float64, m*n)
+		for i := range rows {
+			for j := range cols {
+				a[j*m+i] = g[i*cols+j]
 			}
 		}
 	}
 	q := initQR(a, m, n)
-	out := make([]float64, rows*cols)
-	for i := range m {
-		for j := range n {
-			v := gain * q[i*n+j]
-			if rows < cols {
-				out[j*cols+i] = v
-			} else {
-				out[i*cols+j] = v
+	out := q // wide: Qᵀ, whose rows are Q's columns
+	if rows >= cols {
+		out = make([]float64, rows*cols)
+		for i := range m {
+			for j := range n {
+				out[i*cols+j] = q[j*m+i]
 			}
 		}
+	}
+	for i := range out {
+		out[i] *= gain
 	}
 	return initCopy(t, tensor.FromSlice(out).Reshape(t.Shape()...))
 }
 
-// initQR returns the m×n factor Q (m ≥ n, row-major) of the reduced QR
-// decomposition of the m×n matrix a (overwritten), with the signs chosen so
-// that R's diagonal is positive.
+// initQR returns the factor Q (m×n) of the reduced QR decomposition of the
+// m×n matrix a (m ≥ n), both stored column by column (a is overwritten),
+// with signs chosen so that R's diagonal is positive.
 func initQR(a []float64, m, n int) []float64 {
+	col := func(x []float64, j, from int) []float64 { return x[j*m+from : (j+1)*m] }
+	// reflect applies I - 2vvᵀ to the tail x of a column.
+	reflect := func(v, x []float64) {
+		var d float64
+		for i, vi := range v {
+			d += vi * x[i]
+		}
+		d *= 2
+		for i, vi := range v {
+			x[i] -= d * vi
+		}
+	}
 	vs := make([][]float64, n)
 	sign := make([]float64, n)
 	for k := range n {
-		// Householder vector for column k below the diagonal.
+		// Householder vector mapping column k's tail to alpha·e1.
+		x := col(a, k, k)
 		var norm float64
-		for i := k; i < m; i++ {
-			norm += a[i*n+k] * a[i*n+k]
+		for _, xi := range x {
+			norm += xi * xi
 		}
 		norm = math.Sqrt(norm)
 		sign[k] = 1
@@ -397,21 +410,17 @@ func initQR(a []float64, m, n int) []float64 {
 			continue
 		}
 		alpha := -norm
-		if a[k*n+k] < 0 {
+		if x[0] < 0 {
 			alpha = norm
 		}
-		// R[k][k] = alpha; its sign is fixed below.
-		if alpha < 0 {
+		if alpha < 0 { // R[k][k] = alpha; its sign is fixed below
 			sign[k] = -1
 		}
-		v := make([]float64, m-k)
-		for i := k; i < m; i++ {
-			v[i-k] = a[i*n+k]
-		}
+		v := append([]float64(nil), x...)
 		v[0] -= alpha
 		var vn float64
-		for _, x := range v {
-			vn += x * x
+		for _, vi := range v {
+			vn += vi * vi
 		}
 		if vn == 0 {
 			continue
@@ -421,43 +430,26 @@ func initQR(a []float64, m, n int) []float64 {
 			v[i] /= vn
 		}
 		vs[k] = v
-		// a[k:, k:] -= 2 v (vᵀ a[k:, k:])
 		for j := k; j < n; j++ {
-			var d float64
-			for i := k; i < m; i++ {
-				d += v[i-k] * a[i*n+j]
-			}
-			d *= 2
-			for i := k; i < m; i++ {
-				a[i*n+j] -= d * v[i-k]
-			}
+			reflect(v, col(a, j, k))
 		}
 	}
-	// Q = H0 H1 ... H(n-1) applied to the first n columns of the identity.
+	// Q = H0 H1 ... H(n-1) applied to the first n columns of the identity,
+	// then Q·diag(sign(R)) so that R's diagonal is positive.
 	q := make([]float64, m*n)
-	for i := range n {
-		q[i*n+i] = 1
+	for j := range n {
+		q[j*m+j] = 1
 	}
 	for k := n - 1; k >= 0; k-- {
-		v := vs[k]
-		if v == nil {
-			continue
-		}
-		for j := range n {
-			var d float64
-			for i := k; i < m; i++ {
-				d += v[i-k] * q[i*n+j]
-			}
-			d *= 2
-			for i := k; i < m; i++ {
-				q[i*n+j] -= d * v[i-k]
+		if v := vs[k]; v != nil {
+			for j := range n {
+				reflect(v, col(q, j, k))
 			}
 		}
 	}
-	// Q·diag(sign(R)) so that R's diagonal is positive.
-	for i := range m {
-		for j := range n {
-			q[i*n+j] *= sign[j]
+	for j := range n {
+		for i := range m {
+			q[j*m+i] *= sign[j]
 		}
 	}
 	return q

@@ -196,9 +196,9 @@ func TestOrthogonal(t *testing.T) {
 		}
 	}
 	// The QR factor with positive R diagonal is unique: a known 2×2.
-	a := []float64{3, 1, 4, 2} // columns (3,4) and (1,2)
+	a := []float64{3, 4, 1, 2} // [[3 1] [4 2]] column by column
 	q := initQR(a, 2, 2)
-	want := []float64{0.6, -0.8, 0.8, 0.6}
+	want := []float64{0.6, 0.8, -0.8, 0.6}
 	for i := range q {
 		if math.Abs(q[i]-want[i]) > 1e-15 {
 			t.Fatalf("QR of [[3 1] [4 2]]: Q = %v, want %v", q, want)
