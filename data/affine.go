@@ -10,7 +10,8 @@ import (
 // AffineParams are the parameters of one affine transformation of an image
 // about its center, as transforms.functional.affine takes them.
 type AffineParams struct {
-	// Angle is the rotation in degrees, counter-clockwise.
+	// Angle is the rotation in degrees, clockwise, as F.affine takes it
+	// (torchvision's rotate turns counter-clockwise).
 	Angle float64
 	// Translate is the shift in pixels, [dx, dy] (right and down).
 	Translate [2]float64
@@ -89,18 +90,31 @@ func Affine(img *tensor.Tensor, p AffineParams, o AffineOptions) *tensor.Tensor 
 	}
 	m := inverseAffineMatrix(center, p.Angle, p.Translate, scale, p.Shear)
 
-	// Source position of each output pixel, in input pixel coordinates.
+	// Source position of each output pixel, in input pixel coordinates,
+	// computed as torchvision's _gen_affine_grid and grid_sample do: in
+	// float32 for float32 and uint8 images (rounding after each operation),
+	// so that ties between two nearest pixels break the same way.
+	rnd := func(v float64) float64 { return float64(float32(v)) }
+	if dt == tensor.Float64 {
+		rnd = func(v float64) float64 { return v }
+	}
+	fw, fh := float64(w), float64(h)
+	var th [6]float64 // theta transposed and divided by [0.5w, 0.5h]
+	for k := range 3 {
+		th[k] = rnd(rnd(m[k]) / rnd(0.5*fw))
+		th[3+k] = rnd(rnd(m[3+k]) / rnd(0.5*fh))
+	}
 	n := h * w
 	sx := make([]float64, n)
 	sy := make([]float64, n)
 	for i := range h {
-		y := float64(i) - float64(h)*0.5 + 0.5
+		y := float64(i) - fh*0.5 + 0.5
 		for j := range w {
-			x := float64(j) - float64(w)*0.5 + 0.5
-			gx := (m[0]*x + m[1]*y + m[2]) / (0.5 * float64(w))
-			gy := (m[3]*x + m[4]*y + m[5]) / (0.5 * float64(h))
-			sx[i*w+j] = ((gx+1)*float64(w) - 1) / 2
-			sy[i*w+j] = ((gy+1)*float64(h) - 1) / 2
+			x := float64(j) - fw*0.5 + 0.5
+			gx := rnd(rnd(rnd(x*th[0]) + rnd(y*th[1])) + th[2])
+			gy := rnd(rnd(rnd(x*th[3]) + rnd(y*th[4])) + th[5])
+			sx[i*w+j] = rnd(rnd(rnd(rnd(gx+1)*fw)-1) / 2)
+			sy[i*w+j] = rnd(rnd(rnd(rnd(gy+1)*fh)-1) / 2)
 		}
 	}
 	// Up to four taps per output pixel: input offset and weight (-1: outside).
