@@ -111,8 +111,8 @@ func Affine(img *tensor.Tensor, p AffineParams, o AffineOptions) *tensor.Tensor 
 		y := float64(i) - fh*0.5 + 0.5
 		for j := range w {
 			x := float64(j) - fw*0.5 + 0.5
-			gx := rnd(rnd(rnd(x*th[0]) + rnd(y*th[1])) + th[2])
-			gy := rnd(rnd(rnd(x*th[3]) + rnd(y*th[4])) + th[5])
+			gx := rnd(rnd(rnd(x*th[0])+rnd(y*th[1])) + th[2])
+			gy := rnd(rnd(rnd(x*th[3])+rnd(y*th[4])) + th[5])
 			sx[i*w+j] = rnd(rnd(rnd(rnd(gx+1)*fw)-1) / 2)
 			sy[i*w+j] = rnd(rnd(rnd(rnd(gy+1)*fh)-1) / 2)
 		}

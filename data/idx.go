@@ -52,7 +52,7 @@ func ReadIDX(r io.Reader) (*tensor.Tensor, error) {
 		defer zr.Close()
 		t, err := readIDX(zr)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (in a gzip stream)", err)
 		}
 		// Reach the end of the gzip stream so its checksum is verified.
 		if _, err := io.Copy(io.Discard, zr); err != nil {

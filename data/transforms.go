@@ -89,11 +89,12 @@ func (ToTensor) Apply(x *tensor.Tensor) *tensor.Tensor {
 	for i := range lut {
 		lut[i] = float32(i) / 255
 	}
-	dst := make([]float32, len(src))
+	out := tensor.Empty(tensor.Float32, x.Shape()...)
+	dst := out.Data().([]float32)
 	for i, v := range src {
 		dst[i] = lut[v]
 	}
-	return tensor.FromSlice(dst, x.Shape()...)
+	return out
 }
 
 // Batchable reports true: ToTensor acts on each element alone.
@@ -125,7 +126,35 @@ func (n Normalize) Apply(x *tensor.Tensor) *tensor.Tensor {
 			panic(fmt.Sprintf("data.Normalize: std %v evaluated to zero after conversion to %v, leading to division by zero", n.Std, x.DType()))
 		}
 	}
+	if x.DType() == tensor.Float32 {
+		return normalizeFloat32(x, mean.ToFloat32s(), std.ToFloat32s())
+	}
 	return x.Sub(mean).Div(std)
+}
+
+// normalizeFloat32 computes (x - mean[c]) / std[c] over a float32 image
+// [..., C, H, W] in one pass, with float32 arithmetic as torchvision's sub_
+// and div_.
+func normalizeFloat32(x *tensor.Tensor, mean, std []float32) *tensor.Tensor {
+	d := x.Dim()
+	c, hw := x.Size(d-3), x.Size(d-2)*x.Size(d-1)
+	src := x.Contiguous().Data().([]float32)
+	out := tensor.Empty(tensor.Float32, x.Shape()...)
+	dst := out.Data().([]float32)
+	for p := 0; p*hw < len(src); p++ {
+		ch := p % c
+		m, s := mean[0], std[0]
+		if len(mean) > 1 {
+			m = mean[ch]
+		}
+		if len(std) > 1 {
+			s = std[ch]
+		}
+		for i := p * hw; i < (p+1)*hw; i++ {
+			dst[i] = (src[i] - m) / s
+		}
+	}
+	return out
 }
 
 // normalizeVec returns v as a [C or 1, 1, 1] tensor of x's dtype.

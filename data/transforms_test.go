@@ -61,7 +61,9 @@ func TestNormalizeGolden(t *testing.T) {
 
 func TestNormalizeMisuse(t *testing.T) {
 	img := tensor.Rand(3, 4, 4)
-	mustPanic(t, func() { Normalize{Mean: []float64{0.5}, Std: []float64{0.5}}.Apply(tensor.Empty(tensor.Uint8, 1, 2, 2)) },
+	mustPanic(t, func() {
+		Normalize{Mean: []float64{0.5}, Std: []float64{0.5}}.Apply(tensor.Empty(tensor.Uint8, 1, 2, 2))
+	},
 		"data.Normalize", "float", "[1 2 2]")
 	mustPanic(t, func() { Normalize{Mean: []float64{0.5, 0.5}, Std: []float64{1}}.Apply(img) }, "data.Normalize", "mean has 2 values", "3 channels")
 	mustPanic(t, func() { Normalize{Mean: []float64{0}, Std: []float64{1, 0, 1}}.Apply(img) }, "data.Normalize", "zero")
