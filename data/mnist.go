@@ -108,8 +108,8 @@ type MNISTDataset struct {
 // train is set, the test split (10,000) otherwise. It reads
 // train-images-idx3-ubyte and train-labels-idx1-ubyte (t10k-... for the
 // test split), each plain or gzip-compressed (.gz), from root or from
-// root/MNIST/raw where torchvision keeps them. DefaultMNISTDir gives the
-// usual root.
+// root/MNIST/raw where torchvision keeps them. An empty root means
+// DefaultMNISTDir().
 //
 // When a file is missing and opts.Download is set, it is downloaded into
 // root. A missing file is otherwise an error that wraps fs.ErrNotExist and
@@ -120,8 +120,8 @@ func MNIST(root string, train bool, opts ...MNISTOptions) (*MNISTDataset, error)
 
 // FashionMNIST loads Zalando's Fashion-MNIST from root, as
 // torchvision.datasets.FashionMNIST: the same file names and format as
-// MNIST (see there), clothing in ten classes. DefaultFashionMNISTDir gives
-// the usual root.
+// MNIST (see there), clothing in ten classes. An empty root means
+// DefaultFashionMNISTDir().
 func FashionMNIST(root string, train bool, opts ...MNISTOptions) (*MNISTDataset, error) {
 	return loadMNIST(mnistFashion, root, train, opts)
 }
@@ -168,6 +168,9 @@ func loadMNIST(k mnistKind, root string, train bool, opts []MNISTOptions) (*MNIS
 	}
 	if len(opts) == 1 {
 		o = opts[0]
+	}
+	if root == "" {
+		root = mnistDefaultDir(k)
 	}
 	split := "t10k"
 	if train {

@@ -352,6 +352,13 @@ func TestDefaultMNISTDir(t *testing.T) {
 	if d := DefaultMNISTDir(); d != filepath.Join("/cache", "ember", "mnist") && !strings.HasSuffix(d, filepath.Join("ember", "mnist")) {
 		t.Fatalf("DefaultMNISTDir: %s", d)
 	}
+	// An empty root means the default folder.
+	root := t.TempDir()
+	writeMNIST(t, root, mnistFiles("t10k", 3), true)
+	t.Setenv("MNIST_DIR", root)
+	if ds, err := MNIST("", false); err != nil || ds.Len() != 3 {
+		t.Fatalf("MNIST(\"\") with MNIST_DIR set: %v", err)
+	}
 	t.Setenv("FASHION_MNIST_DIR", "")
 	if d := DefaultFashionMNISTDir(); !strings.HasSuffix(d, filepath.Join("ember", "fashion-mnist")) {
 		t.Fatalf("DefaultFashionMNISTDir: %s", d)
