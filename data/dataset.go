@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/emberml/ember/tensor"
+	"github.com/x448/float16"
 )
 
 // Sample is one item of a dataset, as the tuple a PyTorch Dataset's
@@ -97,19 +98,63 @@ func (d *TensorDataset) Get(i int) (Sample, error) {
 // makes it.
 func (d *TensorDataset) GetBatch(indices []int) (Sample, error) {
 	n := d.Len()
-	idx := make([]int64, len(indices))
-	for k, i := range indices {
+	for _, i := range indices {
 		if err := checkIndex("TensorDataset", i, n); err != nil {
 			return nil, err
 		}
-		idx[k] = int64(i)
 	}
-	it := tensor.FromSlice(idx)
 	s := make(Sample, len(d.Tensors))
 	for k, t := range d.Tensors {
-		s[k] = collateLabels(t.IndexSelect(0, it))
+		s[k] = collateLabels(gatherRows(t, indices))
 	}
 	return s, nil
+}
+
+// gatherRows returns t.IndexSelect(0, indices) (the indices already
+// checked), copying whole rows when t is contiguous.
+func gatherRows(t *tensor.Tensor, indices []int) *tensor.Tensor {
+	if !t.IsContiguous() {
+		idx := make([]int64, len(indices))
+		for k, i := range indices {
+			idx[k] = int64(i)
+		}
+		return t.IndexSelect(0, tensor.FromSlice(idx))
+	}
+	shape := t.Shape()
+	shape[0] = len(indices)
+	out := tensor.Empty(t.DType(), shape...)
+	row := 1
+	for _, s := range shape[1:] {
+		row *= s
+	}
+	switch src := t.Data().(type) {
+	case []float32:
+		gatherCopy(out.Data().([]float32), src, row, indices)
+	case []float64:
+		gatherCopy(out.Data().([]float64), src, row, indices)
+	case []int64:
+		gatherCopy(out.Data().([]int64), src, row, indices)
+	case []int32:
+		gatherCopy(out.Data().([]int32), src, row, indices)
+	case []int8:
+		gatherCopy(out.Data().([]int8), src, row, indices)
+	case []uint8:
+		gatherCopy(out.Data().([]uint8), src, row, indices)
+	case []bool:
+		gatherCopy(out.Data().([]bool), src, row, indices)
+	case []float16.Float16:
+		gatherCopy(out.Data().([]float16.Float16), src, row, indices)
+	default:
+		panic(fmt.Sprintf("data: gatherRows: unexpected storage %T", src))
+	}
+	return out
+}
+
+// gatherCopy copies rows indices of src (rows of row elements) into dst.
+func gatherCopy[T any](dst, src []T, row int, indices []int) {
+	for k, i := range indices {
+		copy(dst[k*row:(k+1)*row], src[i*row:(i+1)*row])
+	}
 }
 
 // collateLabels converts a batch of 0-d integer samples ([B] of an integer

@@ -118,3 +118,22 @@ func TestRandomSplit(t *testing.T) {
 		t.Fatal("fractions adding up to 1.1 accepted")
 	}
 }
+
+func TestGatherRows(t *testing.T) {
+	idx := []int{2, 0, 2, 1}
+	want := func(x *tensor.Tensor) *tensor.Tensor {
+		return x.IndexSelect(0, tensor.FromSlice([]int64{2, 0, 2, 1}))
+	}
+	base := tensor.Randn(3, 2, 4)
+	for _, x := range []*tensor.Tensor{
+		base, base.Double(), base.To(tensor.Float16), base.MulScalar(50).To(tensor.Int64), base.MulScalar(50).To(tensor.Int32),
+		base.MulScalar(50).To(tensor.Int8), base.Abs().MulScalar(50).To(tensor.Uint8), base.GtScalar(0),
+		base.Transpose(0, 2).Contiguous().Transpose(0, 2), // not contiguous
+		tensor.Zeros(3),
+	} {
+		got := gatherRows(x, idx)
+		if got.DType() != x.DType() || !tensor.Equal(got, want(x)) {
+			t.Fatalf("gatherRows of %v %v (contiguous %v) differs from IndexSelect", x.DType(), x.Shape(), x.IsContiguous())
+		}
+	}
+}

@@ -330,19 +330,16 @@ func (d *MNISTDataset) Get(i int) (Sample, error) {
 // are batchable (ToTensor, Normalize, a Compose of them) and to each sample
 // otherwise.
 func (d *MNISTDataset) GetBatch(indices []int) (Sample, error) {
-	idx := make([]int64, len(indices))
-	for k, i := range indices {
+	for _, i := range indices {
 		if err := checkIndex("MNIST", i, d.Len()); err != nil {
 			return nil, err
 		}
-		idx[k] = int64(i)
 	}
-	it := tensor.FromSlice(idx)
-	imgs, err := mnistBatchTransform(d.Data.IndexSelect(0, it), d.Transform)
+	imgs, err := mnistBatchTransform(gatherRows(d.Data, indices), d.Transform)
 	if err != nil {
 		return nil, err
 	}
-	lbls, err := mnistBatchTransform(d.Targets.IndexSelect(0, it), d.TargetTransform)
+	lbls, err := mnistBatchTransform(gatherRows(d.Targets, indices), d.TargetTransform)
 	if err != nil {
 		return nil, err
 	}
