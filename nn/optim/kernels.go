@@ -293,3 +293,66 @@ func (m *optimPowMemo) pow(x, y float64) float64 {
 	m.n = min(m.n+1, len(m.x))
 	return v
 }
+
+// optimPi is π to 300 bits.
+var optimPi, _, _ = big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651328230664709384460955058223172535940812848111745028410270193852110555964462294895493038196", 10, 300, big.ToNearestEven)
+
+// optimCos returns cos(x) correctly rounded, as C's cos (which the
+// schedulers' Python formulas call) computes it: Go's math.Cos may be an
+// ulp off, and 1 + cos(x) near x = π, where OneCycleLR and
+// CosineAnnealingLR end, turns that into many ulps of the learning rate.
+// It costs microseconds, once per scheduler step and group.
+func optimCos(x float64) float64 {
+	if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) > 1<<40 {
+		return math.Cos(x)
+	}
+	const prec = 256
+	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
+	halfPi := new(big.Float).SetPrec(prec).Quo(optimPi, big.NewFloat(2))
+	q := new(big.Float).SetPrec(prec).Quo(bx, halfPi)
+	qf, _ := q.Float64()
+	k := math.Round(qf)
+	r := new(big.Float).SetPrec(prec).Mul(halfPi, big.NewFloat(k))
+	r.Sub(bx, r) // |r| <= π/4 (plus rounding)
+	var v *big.Float
+	switch int64(math.Mod(k, 4)+4) % 4 {
+	case 0:
+		v = optimTaylor(r, false)
+	case 1:
+		v = optimTaylor(r, true)
+		v.Neg(v)
+	case 2:
+		v = optimTaylor(r, false)
+		v.Neg(v)
+	default:
+		v = optimTaylor(r, true)
+	}
+	f, _ := v.Float64()
+	return f
+}
+
+// optimTaylor returns sin(r) (sin) or cos(r) for small |r| by their Taylor
+// series at r's precision.
+func optimTaylor(r *big.Float, sin bool) *big.Float {
+	prec := r.Prec()
+	r2 := new(big.Float).SetPrec(prec).Mul(r, r)
+	term := new(big.Float).SetPrec(prec).SetFloat64(1)
+	n := int64(0)
+	if sin {
+		term.Set(r)
+		n = 1
+	}
+	sum := new(big.Float).SetPrec(prec).Set(term)
+	for i := 0; i < 200 && term.Sign() != 0; i++ {
+		// term *= -r² / ((n+1)(n+2))
+		term.Mul(term, r2)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64((n+1)*(n+2)))
+		term.Neg(term)
+		n += 2
+		sum.Add(sum, term)
+		if term.MantExp(nil)-sum.MantExp(nil) < -int(prec) {
+			break
+		}
+	}
+	return sum
+}

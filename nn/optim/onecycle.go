@@ -149,7 +149,7 @@ func (s *OneCycleLR) annealFn(start, end, pct float64) float64 {
 	if s.anneal == "linear" {
 		return float64((end-start)*pct) + start
 	}
-	cosOut := math.Cos(math.Pi*pct) + 1
+	cosOut := optimCos(math.Pi*pct) + 1
 	return end + float64((start-end)/2.0*cosOut)
 }
 

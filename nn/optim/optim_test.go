@@ -478,9 +478,13 @@ func TestOptimizerLarge(t *testing.T) {
 			p0 := gen.Randn(n).To(dt)
 			grads := []*tensor.Tensor{gen.Randn(n).To(dt), gen.Randn(n).To(dt)}
 			makers := map[string]func(ps []*tensor.Tensor) Optimizer{
-				"sgd":     func(ps []*tensor.Tensor) Optimizer { return NewSGD(ps, SGDOptions{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1}) },
-				"adam":    func(ps []*tensor.Tensor) Optimizer { return NewAdamW(ps, AdamWOptions{LR: 0.1, AMSGrad: true}) },
-				"rmsprop": func(ps []*tensor.Tensor) Optimizer { return NewRMSprop(ps, RMSpropOptions{Momentum: 0.5, Centered: true}) },
+				"sgd": func(ps []*tensor.Tensor) Optimizer {
+					return NewSGD(ps, SGDOptions{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1})
+				},
+				"adam": func(ps []*tensor.Tensor) Optimizer { return NewAdamW(ps, AdamWOptions{LR: 0.1, AMSGrad: true}) },
+				"rmsprop": func(ps []*tensor.Tensor) Optimizer {
+					return NewRMSprop(ps, RMSpropOptions{Momentum: 0.5, Centered: true})
+				},
 				"adagrad": func(ps []*tensor.Tensor) Optimizer { return NewAdagrad(ps, AdagradOptions{WeightDecay: 0.1}) },
 			}
 			for name, mk := range makers {

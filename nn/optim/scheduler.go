@@ -364,14 +364,14 @@ func (s *CosineAnnealingLR) getLR(b *schedBase) []float64 {
 		return lrs
 	case b.stepCount == 1 && b.lastEpoch > 0:
 		for i, base := range b.baseLRs {
-			lrs[i] = s.etaMin + float64(float64((base-s.etaMin)*(1+math.Cos(e*math.Pi/t)))/2)
+			lrs[i] = s.etaMin + float64(float64((base-s.etaMin)*(1+optimCos(e*math.Pi/t)))/2)
 		}
 	case pyMod(b.lastEpoch-1-s.tMax, 2*s.tMax) == 0:
 		for i, base := range b.baseLRs {
-			lrs[i] += float64(float64((base-s.etaMin)*(1-math.Cos(math.Pi/t))) / 2)
+			lrs[i] += float64(float64((base-s.etaMin)*(1-optimCos(math.Pi/t))) / 2)
 		}
 	default:
-		f := (1 + math.Cos(math.Pi*e/t)) / (1 + math.Cos(math.Pi*(e-1)/t))
+		f := (1 + optimCos(math.Pi*e/t)) / (1 + optimCos(math.Pi*(e-1)/t))
 		for i := range lrs {
 			lrs[i] = float64(f*(lrs[i]-s.etaMin)) + s.etaMin
 		}
@@ -383,7 +383,7 @@ func (s *CosineAnnealingLR) closedForm(b *schedBase) ([]float64, bool) {
 	out := make([]float64, len(b.baseLRs))
 	e, t := float64(b.lastEpoch), float64(s.tMax)
 	for i, base := range b.baseLRs {
-		out[i] = s.etaMin + float64(float64((base-s.etaMin)*(1+math.Cos(math.Pi*e/t)))/2)
+		out[i] = s.etaMin + float64(float64((base-s.etaMin)*(1+optimCos(math.Pi*e/t)))/2)
 	}
 	return out, true
 }

@@ -237,6 +237,22 @@ def clip_cases(gold):
     gold.add("clipvalue", tensors, clip=0.8)
 
 
+def math_cases(gold):
+    """C's cos and pow, which the Python formulas call, for optimCos and optimPow."""
+    g = torch.Generator().manual_seed(11)
+    xs = (20 * torch.rand(150, generator=g, dtype=torch.float64) - 10).tolist()
+    xs += [math.pi * k / 37 for k in range(0, 80)]
+    gold.add("math/cos", {}, x=xs, cos=[math.cos(x) for x in xs])
+    bases, exps = [], []
+    for b in (0.9, 0.999, 0.99, 0.5, 0.3, 0.95, 0.8, 1.1):
+        for n in (1, 2, 3, 5, 7, 10, 17, 100, 1000, 4097, 100000, 1234567):
+            if b > 1 and n > 1000:
+                continue
+            bases.append(b)
+            exps.append(n)
+    gold.add("math/pow", {}, base=bases, exp=exps, pow=[b ** float(n) for b, n in zip(bases, exps)])
+
+
 def main():
     warnings.simplefilter("ignore")  # SequentialLR's step(0) warns about the epoch argument
     for dtype in (torch.float32, torch.float64):
@@ -246,6 +262,7 @@ def main():
     gold = Golden(os.path.join(HERE, "sched.json"))
     scheduler_cases(gold)
     clip_cases(gold)
+    math_cases(gold)
     gold.save()
 
 
