@@ -152,8 +152,9 @@ func adagradUpdate[T optimFloat](k *optimKern[T], sc *optimScratch[T], pp optimP
 			}
 			d = dd
 		}
-		k.fma(sb, d, d) // addcmul_(grad, grad, value=1)
 		std, u := tmp[1], tmp[2]
+		k.fma(std, d, d, sb) // addcmul_(grad, grad, value=1)
+		copy(sb, std)
 		k.sqrt(std, sb)
 		k.addS(std, std, T(hp.eps))
 		k.scale(u, d, T(-hp.clr)) // addcdiv_(grad, std, value=-clr)

@@ -201,7 +201,7 @@ func adamUpdate[T optimFloat](k *optimKern[T], sc *optimScratch[T], pp optimPara
 	if hp.amsgrad {
 		vmax = optimData[T](st.maxSq)
 	}
-	optimBlocks(sc, len(p), 2, func(lo, hi int, tmp [][]T) {
+	optimBlocks(sc, len(p), 3, func(lo, hi int, tmp [][]T) {
 		d, pb := g[lo:hi], p[lo:hi]
 		mb, vb := m[lo:hi], v[lo:hi]
 		if hp.decoupled {
@@ -224,7 +224,8 @@ func adamUpdate[T optimFloat](k *optimKern[T], sc *optimScratch[T], pp optimPara
 		t := tmp[1]
 		k.scale(vb, vb, T(hp.beta2))
 		k.scale(t, d, T(1-hp.beta2)) // addcmul_(grad, grad, value=1-beta2)
-		k.fma(vb, t, d)
+		k.fma(tmp[2], t, d, vb)
+		copy(vb, tmp[2])
 		src := vb
 		if vmax != nil {
 			src = vmax[lo:hi]

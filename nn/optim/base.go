@@ -364,13 +364,11 @@ func sortedStateIDs(state map[int]map[string]*tensor.Tensor) []int {
 }
 
 // optimParam is a parameter's data as the update sees it: its elements,
-// contiguous, and its gradient's, with a function that publishes the
-// update (a copy back for a non-contiguous parameter, and a write through
-// the tensor API so that autograd sees the parameter change, as PyTorch's
-// version counter does).
+// contiguous, and its gradient's.
 type optimParam[T optimFloat] struct {
 	p, g []T
-	done func()
+	pt   *tensor.Tensor
+	work *tensor.Tensor // a contiguous copy of a non-contiguous parameter
 }
 
 // optimPrepare returns p's and its gradient's data; it panics when the
@@ -379,20 +377,32 @@ func optimPrepare[T optimFloat](name string, p, grad *tensor.Tensor) optimParam[
 	if !slices.Equal(grad.Shape(), p.Shape()) {
 		panic(fmt.Sprintf("optim.%s.Step: gradient of shape %v for a parameter of shape %v", name, grad.Shape(), p.Shape()))
 	}
-	g := grad.Detach().To(p.DType()).Contiguous()
-	pd := p.Detach()
-	work := pd
-	if !pd.IsContiguous() {
-		work = optimCopy(pd)
+	g := grad
+	if g.DType() != p.DType() {
+		g = g.Detach().To(p.DType())
 	}
-	done := func() {
-		if work != pd {
-			pd.Copy_(work)
-			return
-		}
-		optimMarkWritten(pd)
+	if !g.IsContiguous() {
+		g = g.Detach().Contiguous()
 	}
-	return optimParam[T]{p: work.Data().([]T), g: g.Data().([]T), done: done}
+	pp := optimParam[T]{pt: p, g: g.Data().([]T)}
+	if p.IsContiguous() {
+		pp.p = p.Data().([]T)
+	} else {
+		pp.work = optimCopy(p)
+		pp.p = pp.work.Data().([]T)
+	}
+	return pp
+}
+
+// done publishes the update: a copy back for a non-contiguous parameter,
+// and a write through the tensor API, so that autograd sees the parameter
+// change as PyTorch's version counter does.
+func (pp *optimParam[T]) done() {
+	if pp.work != nil {
+		pp.pt.Detach().Copy_(pp.work)
+		return
+	}
+	optimMarkWritten(pp.pt)
 }
 
 // optimMarkWritten records an in-place write to t's storage for autograd
@@ -403,7 +413,14 @@ func optimMarkWritten(t *tensor.Tensor) {
 	if t.Numel() == 0 {
 		return
 	}
-	idx := make([]int, t.Dim())
+	if t.RequiresGrad() && tensor.GradEnabled() {
+		t = t.Detach()
+	}
+	var buf [8]int
+	idx := buf[:0]
+	for range t.Dim() {
+		idx = append(idx, 0)
+	}
 	t.Set(t.At(idx...), idx...)
 }
 

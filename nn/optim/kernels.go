@@ -30,7 +30,7 @@ type optimFloat interface{ ~float32 | ~float64 }
 type optimKern[T optimFloat] struct {
 	scale   func(dst, src []T, a T) // dst = round(a·src)
 	axpy    func(a T, x, y []T)     // y = fma(a, x, y)
-	fma     func(y, a, b []T)       // y = fma(a, b, y)
+	fma     func(dst, a, b, c []T)  // dst = fma(a, b, c); dst must not overlap the others
 	mul     func(dst, a, b []T)     // dst = round(a·b)
 	div     func(dst, a, b []T)     // dst = round(a/b)
 	add     func(dst, a, b []T)     // dst = round(a+b)
@@ -71,10 +71,10 @@ func optimKernels64() *optimKern[float64] {
 				y[i] = math.FMA(a, x[i], y[i])
 			}
 		},
-		fma: func(y, a, b []float64) {
-			a, b = a[:len(y)], b[:len(y)]
-			for i := range y {
-				y[i] = math.FMA(a[i], b[i], y[i])
+		fma: func(dst, a, b, c []float64) {
+			a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+			for i := range dst {
+				dst[i] = math.FMA(a[i], b[i], c[i])
 			}
 		},
 		mul: func(dst, a, b []float64) {
@@ -130,11 +130,25 @@ func optimKernels64() *optimKern[float64] {
 	}
 }
 
-// optimFMALoop32 sets y[i] = a[i]·b[i] + y[i] rounded once.
-func optimFMALoop32(y, a, b []float32) {
-	a, b = a[:len(y)], b[:len(y)]
-	for i := range y {
-		y[i] = optimFMA32(a[i], b[i], y[i])
+// optimFMALoop32 sets dst[i] = a[i]·b[i] + c[i] rounded once (see
+// optimFMA32). A first pass takes the fast path everywhere and notes
+// whether any element needs the exact one; only then does a second pass
+// fix those. (A call inside the first loop would make it several times
+// slower.)
+func optimFMALoop32(dst, a, b, c []float32) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	suspect := false
+	for i := range dst {
+		s := float64(a[i])*float64(b[i]) + float64(c[i]) // the product is exact
+		if u := math.Float64bits(s); u&(1<<29-1) == 1<<28 || u&(0x7ff<<52) < (1023-126)<<52 {
+			suspect = true
+		}
+		dst[i] = float32(s)
+	}
+	if suspect {
+		for i := range dst {
+			dst[i] = optimFMA32(a[i], b[i], c[i])
+		}
 	}
 }
 
@@ -212,40 +226,46 @@ const (
 // optimScratch hands out per-goroutine scratch blocks of one element type.
 type optimScratch[T optimFloat] struct{ pool sync.Pool }
 
-// get returns k scratch blocks of optimBlock elements each.
-func (s *optimScratch[T]) get(k int) *[]T {
-	if v, ok := s.pool.Get().(*[]T); ok && len(*v) >= k*optimBlock {
-		return v
-	}
-	b := make([]T, k*optimBlock)
-	return &b
+// optimTmp is one goroutine's scratch: blocks of optimBlock elements.
+type optimTmp[T optimFloat] struct {
+	buf []T
+	tmp [][]T
 }
 
-func (s *optimScratch[T]) put(b *[]T) { s.pool.Put(b) }
+// get returns scratch with k blocks.
+func (s *optimScratch[T]) get(k int) *optimTmp[T] {
+	if v, ok := s.pool.Get().(*optimTmp[T]); ok && len(v.buf) >= k*optimBlock {
+		return v
+	}
+	return &optimTmp[T]{buf: make([]T, k*optimBlock), tmp: make([][]T, k)}
+}
+
+func (s *optimScratch[T]) put(t *optimTmp[T]) { s.pool.Put(t) }
 
 // optimBlocks calls fn on consecutive blocks [lo, hi) covering [0, n), each
 // with k scratch slices of hi-lo elements; blocks run in parallel when n is
 // large.
 func optimBlocks[T optimFloat](sc *optimScratch[T], n, k int, fn func(lo, hi int, tmp [][]T)) {
-	run := func(blo, bhi int) {
-		buf := sc.get(k)
-		tmp := make([][]T, k)
-		for b := blo; b < bhi; b++ {
-			lo := b * optimBlock
-			hi := min(lo+optimBlock, n)
-			for j := range tmp {
-				tmp[j] = (*buf)[j*optimBlock : j*optimBlock+hi-lo]
-			}
-			fn(lo, hi, tmp)
-		}
-		sc.put(buf)
-	}
 	nb := (n + optimBlock - 1) / optimBlock
 	if n < optimParallelMin {
-		run(0, nb)
+		optimRunBlocks(sc, n, k, 0, nb, fn)
 		return
 	}
-	cpu.ParallelFor(nb, run)
+	cpu.ParallelFor(nb, func(blo, bhi int) { optimRunBlocks(sc, n, k, blo, bhi, fn) })
+}
+
+func optimRunBlocks[T optimFloat](sc *optimScratch[T], n, k, blo, bhi int, fn func(lo, hi int, tmp [][]T)) {
+	st := sc.get(k)
+	tmp := st.tmp[:k]
+	for b := blo; b < bhi; b++ {
+		lo := b * optimBlock
+		hi := min(lo+optimBlock, n)
+		for j := range tmp {
+			tmp[j] = st.buf[j*optimBlock : j*optimBlock+hi-lo]
+		}
+		fn(lo, hi, tmp)
+	}
+	sc.put(st)
 }
 
 // optimPow returns x**y as C's pow computes it (correctly rounded, as

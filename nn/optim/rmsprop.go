@@ -130,7 +130,7 @@ func rmspropUpdate[T optimFloat](k *optimKern[T], sc *optimScratch[T], pp optimP
 	if hp.momentum > 0 {
 		buf = optimData[T](st.buf)
 	}
-	optimBlocks(sc, len(p), 3, func(lo, hi int, tmp [][]T) {
+	optimBlocks(sc, len(p), 4, func(lo, hi int, tmp [][]T) {
 		d, pb, sb := g[lo:hi], p[lo:hi], sq[lo:hi]
 		avg, t := tmp[1], tmp[2]
 		if hp.maximize || hp.wd != 0 {
@@ -147,15 +147,15 @@ func rmspropUpdate[T optimFloat](k *optimKern[T], sc *optimScratch[T], pp optimP
 		}
 		k.scale(sb, sb, T(hp.alpha))
 		k.scale(t, d, T(1-hp.alpha)) // addcmul_(grad, grad, value=1-alpha)
-		k.fma(sb, t, d)
+		k.fma(tmp[3], t, d, sb)
+		copy(sb, tmp[3])
 		if ga != nil {
 			gb := ga[lo:hi]
 			k.scale(gb, gb, T(hp.alpha))
 			k.axpy(T(1-hp.alpha), d, gb)
 			// square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-			copy(avg, sb)
 			k.scale(t, gb, -1)
-			k.fma(avg, t, gb)
+			k.fma(avg, t, gb, sb)
 			k.sqrt(avg, avg)
 		} else {
 			k.sqrt(avg, sb)
