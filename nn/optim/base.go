@@ -70,6 +70,16 @@ func (k *optimKind) optionNames() string {
 	return strings.Join(names, ", ")
 }
 
+// optimTorchOnly reports the group keys of PyTorch's optimizers that have
+// no meaning here; loading ignores them.
+func optimTorchOnly(k string) bool {
+	switch k {
+	case "foreach", "differentiable", "capturable", "fused":
+		return true
+	}
+	return false
+}
+
 // optimBase holds what every optimizer shares: the groups, the defaults
 // new groups start from, the element kernels and scratch space.
 type optimBase struct {
@@ -257,7 +267,7 @@ func (b *optimBase) unpackGroups(saved []map[string]any) (lrs, initial []float64
 				h["beta1"], h["beta2"] = bs[0], bs[1]
 				continue
 			}
-			if _, only := b.kind.torchOnly[k]; only {
+			if _, only := b.kind.torchOnly[k]; only || optimTorchOnly(k) {
 				continue
 			}
 			if v == nil {

@@ -509,3 +509,36 @@ func TestOptimizerLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimizerLoadPyTorchState loads PyTorch's own state dict after 10
+// steps (tensors and JSON group dicts, with PyTorch's None and int values)
+// into a fresh optimizer: its StateDict must then be PyTorch's.
+func TestOptimizerLoadPyTorchState(t *testing.T) {
+	for _, c := range optimCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			sd := StateDict{State: map[int]map[string]*tensor.Tensor{}}
+			for _, name := range c.Names() {
+				rest, ok := strings.CutPrefix(name, "state.")
+				if !ok {
+					continue
+				}
+				idx, key, _ := strings.Cut(rest, ".")
+				var i int
+				fmt.Sscan(idx, &i)
+				if sd.State[i] == nil {
+					sd.State[i] = map[string]*tensor.Tensor{}
+				}
+				sd.State[i][key] = c.T(name)
+			}
+			for _, g := range c.Attrs["state_groups"].([]any) {
+				sd.Groups = append(sd.Groups, g.(map[string]any))
+			}
+			W, b, cc := testParams(c)
+			opt := testBuild(t, c, W, b, cc)
+			if err := opt.LoadStateDict(sd); err != nil {
+				t.Fatal(err)
+			}
+			testCheckStateDict(t, c, opt.StateDict())
+		})
+	}
+}
