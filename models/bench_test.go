@@ -8,6 +8,8 @@ import (
 	"github.com/emberml/ember/accel/cpu"
 	"github.com/emberml/ember/autograd"
 	"github.com/emberml/ember/nn"
+	F "github.com/emberml/ember/nn/functional"
+	"github.com/emberml/ember/nn/optim"
 	"github.com/emberml/ember/tensor"
 )
 
@@ -61,38 +63,10 @@ func BenchmarkForward(b *testing.B) {
 	}
 }
 
-// modelsBenchSGD is torch.optim.SGD(lr, momentum) without dampening or
-// weight decay, the optimiser of torch_mnist.py: b = μ·b + g (b = g at
-// first), p -= lr·b.
-type modelsBenchSGD struct {
-	params   []*tensor.Tensor
-	bufs     []*tensor.Tensor
-	lr       float64
-	momentum *tensor.Tensor
-}
-
-func (o *modelsBenchSGD) step() {
-	autograd.NoGrad(func() {
-		for i, p := range o.params {
-			g := p.Grad()
-			if g == nil {
-				continue
-			}
-			if o.bufs[i] == nil {
-				o.bufs[i] = g.Clone()
-			} else {
-				o.bufs[i].Mul_(o.momentum).Add_(g)
-			}
-			p.AddScaled_(o.bufs[i], -o.lr)
-		}
-	})
-}
-
 // BenchmarkTrainStep times a training step at batch 64 on 28×28 images,
-// as torch_mnist.py does: zero the gradients, forward, cross-entropy
-// (log_softmax and the negative mean of the target entries, applied to
-// ExamplesNet's log-probabilities too, as F.cross_entropy is there),
-// backward, and SGD with momentum 0.9.
+// as torch_mnist.py does: zero the gradients, forward, F.CrossEntropy
+// (applied to ExamplesNet's log-probabilities too, as F.cross_entropy is
+// there), backward, and optim.SGD with momentum 0.9.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -107,12 +81,11 @@ func BenchmarkTrainStep(b *testing.B) {
 			g := tensor.NewGenerator(0)
 			m := c.make()
 			x, y := g.Randn(64, 1, 28, 28), g.RandInt(0, 10, 64)
-			params := nn.Parameters(m)
-			opt := &modelsBenchSGD{params: params, bufs: make([]*tensor.Tensor, len(params)), lr: 0.01, momentum: tensor.Scalar(0.9)}
+			opt := optim.NewSGD(nn.Parameters(m), optim.SGDOptions{LR: 0.01, Momentum: 0.9})
 			step := func() {
-				nn.ZeroGrad(m)
-				modelsNLL(m.Forward(x).LogSoftmax(1), y).Backward()
-				opt.step()
+				opt.ZeroGrad()
+				F.CrossEntropy(m.Forward(x), y).Backward()
+				opt.Step()
 			}
 			step() // warm-up (allocates the momentum buffers)
 			b.ResetTimer()

@@ -47,6 +47,9 @@ type config struct {
 	resume   bool
 	quiet    bool
 	limit    int
+	// stopAfter ends the run after that many epochs (0: never), as an
+	// interruption would; tests use it to check resuming.
+	stopAfter int
 }
 
 func main() {
@@ -142,6 +145,10 @@ func run(c config, stdout, stderr io.Writer) error {
 			return fmt.Errorf("resuming: %w", err)
 		}
 		start = st.Epoch
+		if st.Extra["epochs"] != fmt.Sprint(c.epochs) || st.Extra["model"] != c.model {
+			return fmt.Errorf("resuming: the checkpoint is of a %s run of %s epochs (its one-cycle schedule is fixed); resume with -model %s -epochs %s",
+				st.Extra["model"], st.Extra["epochs"], st.Extra["model"], st.Extra["epochs"])
+		}
 		history, err = decodeHistory(st.Extra["history"])
 		if err != nil {
 			return fmt.Errorf("resuming: %w", err)
@@ -193,8 +200,12 @@ func run(c config, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := checkpoint.Save(ckptPath, checkpoint.State{Model: model, Optimizer: opt, Scheduler: sched, Epoch: epoch + 1,
-			RNG: tensor.DefaultGenerator(), Extra: map[string]string{"history": hist, "model": c.model}}); err != nil {
+			RNG: tensor.DefaultGenerator(), Extra: map[string]string{"history": hist, "model": c.model, "epochs": fmt.Sprint(c.epochs)}}); err != nil {
 			return err
+		}
+		if c.stopAfter > 0 && epoch+1 == c.stopAfter && epoch+1 < c.epochs {
+			fmt.Fprintf(stdout, "stopping after epoch %d; resume with -resume\n", epoch+1)
+			return nil
 		}
 	}
 	trainSeconds := time.Since(trainStart).Seconds()
