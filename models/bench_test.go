@@ -18,7 +18,7 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 10x ./models/
 //	/usr/bin/python3 shared/bench/pytorch/torch_mnist.py 1   # BenchmarkTrainStep
-//	/usr/bin/python3 internal/benchnets/torch_eager.py 1     # BenchmarkForward
+//	/usr/bin/python3 models/testdata/torch_forward.py 1       # BenchmarkForward
 
 // modelsBenchOneThread pins the kernels and GOMAXPROCS to one thread, so
 // that the garbage collector's work shares it and counts in Ember's time.
