@@ -341,7 +341,7 @@ func (m *Module) AddTensor(name string, kind ConstKind, t *tensor.Tensor) *Const
 // AddInlineTensor stores t as a Constant under a generated name not yet
 // used ("_const.0", "_const.1", ...) and returns the name.
 func (m *Module) AddInlineTensor(t *tensor.Tensor) string {
-	for i := len(m.Consts); ; i++ {
+	for i := 0; ; i++ {
 		name := "_const." + itoa(i)
 		if m.Const(name) == nil {
 			m.AddTensor(name, Constant, t)

@@ -160,7 +160,8 @@ func (e *effects) has(n *Node) bool {
 // side effects when sideEffects says so (nil: DefaultSideEffects), when a
 // node in its blocks has, or when it is a prim.call of a method that has.
 // Pass a predicate that also names random ops to keep the random number
-// stream of eager execution. It returns the number of nodes removed.
+// stream of eager execution. It returns the number of nodes removed,
+// counting those in the blocks of removed nodes.
 func EliminateDeadCode(m *Module, sideEffects func(*Node) bool) int {
 	e := newEffects(m, sideEffects)
 	removed := 0
@@ -235,6 +236,11 @@ func dceBlock(b *Block, uses map[*Value]int, e *effects) int {
 		}
 		n.Parent = nil
 		removed++
+		for _, sub := range n.Blocks {
+			if sub != nil {
+				sub.Walk(func(*Node) bool { removed++; return true })
+			}
+		}
 	}
 	nodes := b.Nodes[:0]
 	for i, n := range b.Nodes {
