@@ -135,10 +135,14 @@
 //	body      = { node } "return" [values]
 //	node      = [values "="] OP "(" [inputs] ")" [attrs] [":" types]
 //	            ( [COMMENT] | blocks )
-//	blocks    = "{" [COMMENT]
+//	blocks    = block { ["else"] block }
+//	block     = "{" [COMMENT]
 //	                ["block" "(" params ")" ":"]
 //	                body
-//	            "}" { ["else"] "{" ... "}" }
+//	            "}"
+//	params    = VALUE ":" type { "," VALUE ":" type }
+//	values    = VALUE { "," VALUE }
+//	types     = type { "," type }
 //	inputs    = (VALUE | "none") { "," (VALUE | "none") }
 //	attrs     = "{" NAME "=" attr { "," NAME "=" attr } "}"
 //	attr      = INT | FLOAT | "true" | "false" | "none" | STRING | DTYPE
