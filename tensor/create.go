@@ -22,44 +22,79 @@ func FromSlice[T Elem](data []T, shape ...int) *Tensor {
 }
 
 // Scalar returns a 0-dimensional tensor of the default dtype holding v.
-func Scalar(v float64) *Tensor { return Full(v) }
+func Scalar(v float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceScalar(v).done(&result)
+	}
+	return Full(v)
+}
 
 // Empty returns a tensor of dtype dt and the given shape. Unlike PyTorch's
 // empty, its elements are zero.
-func Empty(dt DType, shape ...int) *Tensor {
+func Empty(dt DType, shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceEmpty(dt, shape).done(&result)
+	}
 	validShape("empty", shape)
 	return newTensor(dt, shape)
 }
 
 // Zeros returns a tensor of zeros of the default dtype.
-func Zeros(shape ...int) *Tensor {
+func Zeros(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceZeros(shape).done(&result)
+	}
 	validShape("zeros", shape)
 	return newTensor(DefaultDType(), shape)
 }
 
 // Ones returns a tensor of ones of the default dtype.
-func Ones(shape ...int) *Tensor {
+func Ones(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceOnes(shape).done(&result)
+	}
 	validShape("ones", shape)
 	return Full(1, shape...)
 }
 
 // Full returns a tensor of the default dtype filled with v.
-func Full(v float64, shape ...int) *Tensor {
+func Full(v float64, shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceFull(v, shape).done(&result)
+	}
 	validShape("full", shape)
 	return newTensor(DefaultDType(), shape).Fill_(v)
 }
 
 // ZerosLike returns zeros with the shape and dtype of t.
-func ZerosLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape) }
+func ZerosLike(t *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceZerosLike(t).done(&result)
+	}
+	return newTensor(t.dtype, t.shape)
+}
 
 // OnesLike returns ones with the shape and dtype of t.
-func OnesLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape).Fill_(1) }
+func OnesLike(t *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceOnesLike(t).done(&result)
+	}
+	return newTensor(t.dtype, t.shape).Fill_(1)
+}
 
 // FullLike returns a tensor with the shape and dtype of t filled with v.
-func FullLike(t *Tensor, v float64) *Tensor { return newTensor(t.dtype, t.shape).Fill_(v) }
+func FullLike(t *Tensor, v float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceFullLike(t, v).done(&result)
+	}
+	return newTensor(t.dtype, t.shape).Fill_(v)
+}
 
 // Fill_ sets every element of t to v in place and returns t.
-func (t *Tensor) Fill_(v float64) *Tensor {
+func (t *Tensor) Fill_(v float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceFill_(t, v).done(&result)
+	}
 	ewCheckFits("fill_", t.dtype, v)
 	checkInPlace("fill_", t)
 	src := newTensor(t.dtype, nil)
@@ -79,7 +114,10 @@ func (t *Tensor) viewAs(strides []int) cpu.View { return cpu.View{Offset: t.offs
 // dtype. PyTorch's AVX2 kernel computes blocks of 16 float32 (8 float64)
 // elements as base + k*step instead, so long ranges can differ from it in
 // the last bit.
-func Arange(start, end, step float64) *Tensor {
+func Arange(start, end, step float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceArange(start, end, step).done(&result)
+	}
 	if step == 0 || math.IsNaN(step) {
 		panicf("arange", "step must be nonzero, got %v", step)
 	}
@@ -103,7 +141,10 @@ func Arange(start, end, step float64) *Tensor {
 
 // ArangeInt returns the int64 values start, start+step, ... below end, like
 // torch.arange with integer arguments.
-func ArangeInt(start, end, step int) *Tensor {
+func ArangeInt(start, end, step int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceArangeInt(start, end, step).done(&result)
+	}
 	if step == 0 {
 		panicf("arange", "step must be nonzero")
 	}
@@ -129,7 +170,10 @@ func ArangeInt(start, end, step int) *Tensor {
 // the first half of the elements is start + i*step and the second half
 // end - (steps-1-i)*step, each with one rounding (a fused multiply-add, as
 // PyTorch's CPU kernel is compiled).
-func Linspace(start, end float64, steps int) *Tensor {
+func Linspace(start, end float64, steps int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceLinspace(start, end, steps).done(&result)
+	}
 	if steps < 0 {
 		panicf("linspace", "number of steps must be non-negative, got %d", steps)
 	}
@@ -192,7 +236,10 @@ func fma32(x, y, z float32) float32 {
 
 // Eye returns the n×m identity matrix of the default dtype (m = n when
 // omitted).
-func Eye(n int, m ...int) *Tensor {
+func Eye(n int, m ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceEye(n, m).done(&result)
+	}
 	cols := n
 	if len(m) > 0 {
 		cols = m[0]

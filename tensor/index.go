@@ -148,7 +148,10 @@ func idxAddFn[T Elem]() func(a, b T) T {
 // index has as many dimensions as t and is no larger than t in the other
 // dimensions; the result has index's shape and t's dtype. The gradient
 // scatter-adds into t's shape.
-func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
+func (t *Tensor) Gather(dim int, index *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceGather(t, dim, index).done(&result)
+	}
 	validNotNil("gather", "input", t)
 	validNotNil("gather", "index", index)
 	const op = "gather"
@@ -185,7 +188,10 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 // have t's dtype. With repeated indices the last write (in row-major order)
 // wins. Gradients follow PyTorch: t's gradient is zero where values were
 // overwritten, src's is the gradient gathered at index.
-func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
+func (t *Tensor) Scatter(dim int, index, src *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceScatter(t, dim, index, src).done(&result)
+	}
 	validNotNil("scatter", "src", src)
 	return t.idxScatter("scatter", dim, index, src, 0, false)
 }
@@ -193,14 +199,20 @@ func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
 // ScatterAdd returns a copy of t with the values of src added at the
 // positions index holds along dim (repeated positions add up), as
 // torch.Tensor.scatter_add. The shape rules are Scatter's.
-func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
+func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceScatterAdd(t, dim, index, src).done(&result)
+	}
 	validNotNil("scatter_add", "src", src)
 	return t.idxScatter("scatter_add", dim, index, src, 0, true)
 }
 
 // ScatterValue returns a copy of t with value written at the positions index
 // holds along dim, as torch.Tensor.scatter with a scalar value.
-func (t *Tensor) ScatterValue(dim int, index *Tensor, value float64) *Tensor {
+func (t *Tensor) ScatterValue(dim int, index *Tensor, value float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceScatterValue(t, dim, index, value).done(&result)
+	}
 	return t.idxScatter("scatter", dim, index, nil, value, false)
 }
 
@@ -310,7 +322,10 @@ func idxIndexList(op string, index *Tensor, dim, size int, wrap bool) []int {
 // IndexSelect returns the entries of t at the positions index (0-D or 1-D)
 // holds along dim, as torch.index_select: the result has t's shape with dim
 // resized to the number of indices. The gradient index-adds into t's shape.
-func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
+func (t *Tensor) IndexSelect(dim int, index *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceIndexSelect(t, dim, index).done(&result)
+	}
 	validNotNil("index_select", "input", t)
 	validNotNil("index_select", "index", index)
 	const op = "index_select"
@@ -333,14 +348,20 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 // positions index (0-D or 1-D) holds, as torch.index_add: out.select(dim,
 // index[i]) += src.select(dim, i). src has t's dtype and shape except that
 // dim has one entry per index; repeated indices add up.
-func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
+func (t *Tensor) IndexAdd(dim int, index, src *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceIndexAdd(t, dim, index, src).done(&result)
+	}
 	return t.idxIndexAdd("index_add", dim, index, src, false)
 }
 
 // IndexCopy returns a copy of t with the slices of src written along dim at
 // the positions index holds, as torch.index_copy; with repeated indices the
 // last one wins.
-func (t *Tensor) IndexCopy(dim int, index, src *Tensor) *Tensor {
+func (t *Tensor) IndexCopy(dim int, index, src *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceIndexCopy(t, dim, index, src).done(&result)
+	}
 	return t.idxIndexAdd("index_copy", dim, index, src, true)
 }
 
@@ -423,7 +444,10 @@ func idxRemapAdd(op string, base, src *Tensor, baseShape []int, maps [][]int, as
 // from the end. A single bool index is a mask over the leading dimensions,
 // as t[mask] = values. With accumulate, values are added and repeated
 // positions add up; otherwise the last write to a repeated position wins.
-func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) (result *Tensor) {
+	if tracing.Load() {
+		defer traceIndexPut(t, indices, values, accumulate).done(&result)
+	}
 	validNotNil("index_put", "input", t)
 	validList("index_put", "indices", indices)
 	validNotNil("index_put", "values", values)
@@ -518,11 +542,21 @@ func idxMaskIndices(op string, mask *Tensor, shape []int) []*Tensor {
 // Tril returns the lower triangle of the matrices in the last two dimensions
 // of t (batched), the elements with col-row <= k; the others are zero, as
 // torch.tril. k = 0 is the main diagonal, k > 0 above it, k < 0 below.
-func (t *Tensor) Tril(k int) *Tensor { return t.idxTri("tril", k, false) }
+func (t *Tensor) Tril(k int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceTril(t, k).done(&result)
+	}
+	return t.idxTri("tril", k, false)
+}
 
 // Triu returns the upper triangle of the matrices in the last two
 // dimensions of t, the elements with col-row >= k, as torch.triu.
-func (t *Tensor) Triu(k int) *Tensor { return t.idxTri("triu", k, true) }
+func (t *Tensor) Triu(k int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceTriu(t, k).done(&result)
+	}
+	return t.idxTri("triu", k, true)
+}
 
 func (t *Tensor) idxTri(op string, k int, upper bool) *Tensor {
 	nd := len(t.shape)
@@ -544,7 +578,10 @@ func (t *Tensor) idxTri(op string, k int, upper bool) *Tensor {
 // MaskedSelect returns a 1-D tensor of the elements of t where mask (a bool
 // tensor broadcast with t) is true, in row-major order of the broadcast
 // shape, as torch.masked_select.
-func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
+func (t *Tensor) MaskedSelect(mask *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceMaskedSelect(t, mask).done(&result)
+	}
 	validNotNil("masked_select", "input", t)
 	validNotNil("masked_select", "mask", mask)
 	const op = "masked_select"

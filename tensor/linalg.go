@@ -19,11 +19,19 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 // have the same dtype. Float32 and float64 use the GEMM kernels (float16
 // computes in float32); integer dtypes use a plain loop (with wrap-around,
 // as in PyTorch); bool is not supported.
-func (t *Tensor) MatMul(u *Tensor) *Tensor { return linMatMul("matmul", t, u) }
+func (t *Tensor) MatMul(u *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceMatMul(t, u).done(&result)
+	}
+	return linMatMul("matmul", t, u)
+}
 
 // Mm returns the product of two 2-D tensors (torch.mm); unlike MatMul it
 // accepts nothing else.
-func (t *Tensor) Mm(u *Tensor) *Tensor {
+func (t *Tensor) Mm(u *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceMm(t, u).done(&result)
+	}
 	validNotNil2("mm", t, u)
 	if t.Dim() != 2 || u.Dim() != 2 {
 		panicf("mm", "expected two 2-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -33,7 +41,10 @@ func (t *Tensor) Mm(u *Tensor) *Tensor {
 
 // Bmm returns the batched product of two 3-D tensors [B, n, m] and
 // [B, m, p] (torch.bmm); the batch sizes must be equal (no broadcasting).
-func (t *Tensor) Bmm(u *Tensor) *Tensor {
+func (t *Tensor) Bmm(u *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceBmm(t, u).done(&result)
+	}
 	validNotNil2("bmm", t, u)
 	if t.Dim() != 3 || u.Dim() != 3 {
 		panicf("bmm", "expected two 3-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -46,7 +57,10 @@ func (t *Tensor) Bmm(u *Tensor) *Tensor {
 
 // Dot returns the dot product of two 1-D tensors of the same length as a
 // 0-d tensor (torch.dot).
-func (t *Tensor) Dot(u *Tensor) *Tensor {
+func (t *Tensor) Dot(u *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceDot(t, u).done(&result)
+	}
 	validNotNil2("dot", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
 		panicf("dot", "expected two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -288,7 +302,10 @@ func linMatMulLoop[T int64 | int32 | int8 | uint8](a, b *Tensor, batch []int, m,
 // has shape [..., in], w [out, in] and b [out] or nil; the result has shape
 // [..., out]. The leading dimensions of x fold into one GEMM, and the bias
 // is written into the output before the GEMM accumulates onto it.
-func Linear(x, w, b *Tensor) *Tensor {
+func Linear(x, w, b *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceLinear(x, w, b).done(&result)
+	}
 	validNotNil("linear", "input", x)
 	validNotNil("linear", "weight", w)
 	if w.Dim() != 2 || x.Dim() == 0 {

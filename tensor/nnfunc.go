@@ -11,7 +11,10 @@ import (
 // by 1/(1-p), as F.dropout, drawing the mask from gen (nil means the default
 // generator). When training is false or p is 0 it returns x itself; p = 1
 // multiplies x by zero. The gradient is masked and scaled the same way.
-func Dropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+func Dropout(x *Tensor, p float64, training bool, gen *Generator) (result *Tensor) {
+	if tracing.Load() {
+		defer traceDropout(x, p, training, gen).done(&result)
+	}
 	return nnfDropout("dropout", x, p, training, gen, x.shape)
 }
 
@@ -19,7 +22,10 @@ func Dropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
 // [C, H, W]) with probability p and scales the others by 1/(1-p), as
 // F.dropout2d. (PyTorch 1.13 reads a 3-D input as [N, C, L] with a
 // deprecation warning; Ember reads it as [C, H, W], as later releases do.)
-func Dropout2d(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+func Dropout2d(x *Tensor, p float64, training bool, gen *Generator) (result *Tensor) {
+	if tracing.Load() {
+		defer traceDropout2d(x, p, training, gen).done(&result)
+	}
 	const op = "dropout2d"
 	nd := len(x.shape)
 	if nd != 3 && nd != 4 {
@@ -61,7 +67,10 @@ func nnfDropout(op string, x *Tensor, p float64, training bool, gen *Generator, 
 // none. A negative paddingIdx means no padding row (PyTorch's negative
 // padding_idx, counted from the end, is written num+padding_idx here). An
 // index outside [0, num) panics.
-func Embedding(indices, weight *Tensor, paddingIdx int) *Tensor {
+func Embedding(indices, weight *Tensor, paddingIdx int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceEmbedding(indices, weight, paddingIdx).done(&result)
+	}
 	validNotNil("embedding", "indices", indices)
 	validNotNil("embedding", "weight", weight)
 	const op = "embedding"
@@ -162,7 +171,10 @@ type InterpolateOptions struct {
 // inputs, and its nearest backward both copy when out == in and read i/2
 // when out == 2*in even when the scale factor says otherwise; Ember's
 // gradient is always that of its forward.
-func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
+func Interpolate(x *Tensor, o InterpolateOptions) (result *Tensor) {
+	if tracing.Load() {
+		defer traceInterpolate(x, o).done(&result)
+	}
 	const op = "interpolate"
 	if len(x.shape) != 4 {
 		panicf(op, "expected a 4-D input [N, C, H, W], got shape %v", x.shape)
@@ -229,4 +241,9 @@ func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
 // Upsample is Interpolate under the name of torch.nn.Upsample (and the
 // deprecated F.upsample): it resizes x by Size or ScaleFactor with
 // "nearest" or "bilinear" sampling.
-func Upsample(x *Tensor, opts InterpolateOptions) *Tensor { return Interpolate(x, opts) }
+func Upsample(x *Tensor, opts InterpolateOptions) (result *Tensor) {
+	if tracing.Load() {
+		defer traceUpsample(x, opts).done(&result)
+	}
+	return Interpolate(x, opts)
+}

@@ -17,7 +17,10 @@ import (
 // with the unbiased batch variance for runningVar. In evaluation the running
 // statistics normalise and must be given. weight and bias ([C]) may be nil.
 // Gradients flow to x, weight and bias, never to the running statistics.
-func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) *Tensor {
+func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceBatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps).done(&result)
+	}
 	validNotNil("batch_norm", "input", x)
 	const op = "batch_norm"
 	if len(x.shape) < 2 {
@@ -122,7 +125,10 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 // which must equal normalizedShape, as F.layer_norm: y = (x - mean) /
 // sqrt(var + eps) * weight + bias with the biased variance. weight and bias
 // have shape normalizedShape and may be nil.
-func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) *Tensor {
+func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceLayerNorm(x, normalizedShape, weight, bias, eps).done(&result)
+	}
 	validNotNil("layer_norm", "input", x)
 	const op = "layer_norm"
 	k := len(normalizedShape)
@@ -146,7 +152,10 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 // GroupNorm normalises x ([N, C, ...]) over groups of C/numGroups
 // consecutive channels (and all positions) per sample, as F.group_norm,
 // then applies the per-channel weight and bias ([C], may be nil).
-func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) *Tensor {
+func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceGroupNorm(x, numGroups, weight, bias, eps).done(&result)
+	}
 	validNotNil("group_norm", "input", x)
 	const op = "group_norm"
 	if len(x.shape) < 2 {

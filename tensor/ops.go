@@ -128,9 +128,9 @@ func (d *OpDef) String() string {
 	b.WriteByte('(')
 	b.WriteString(strings.Join(d.Inputs, ", "))
 	for i, a := range d.Attrs {
-		if i == 0 {
+		if i == 0 && len(d.Inputs) > 0 {
 			b.WriteString("; ")
-		} else {
+		} else if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(a.Name + " " + a.Kind.String())

@@ -153,11 +153,11 @@ var opTable = []*OpDef{
 	&opProd,
 	&opProdDims,
 	&opRand,
-	&opRandInt,
 	&opRandLike,
-	&opRandPerm,
+	&opRandInt,
 	&opRandn,
 	&opRandnLike,
+	&opRandPerm,
 	&opRDivScalar,
 	&opReciprocal,
 	&opReLU,
@@ -374,11 +374,11 @@ func init() {
 	opProd.Run = runProd
 	opProdDims.Run = runProdDims
 	opRand.Run = runRand
-	opRandInt.Run = runRandInt
 	opRandLike.Run = runRandLike
-	opRandPerm.Run = runRandPerm
+	opRandInt.Run = runRandInt
 	opRandn.Run = runRandn
 	opRandnLike.Run = runRandnLike
+	opRandPerm.Run = runRandPerm
 	opRDivScalar.Run = runRDivScalar
 	opReciprocal.Run = runReciprocal
 	opReLU.Run = runReLU
@@ -3743,27 +3743,6 @@ func traceRand(shape []int) *opCall {
 	return &opCall{def: &opRand, in: []*Tensor{}, attrs: Attrs{"shape": intsAttr(shape)}}
 }
 
-// opRandInt describes RandInt.
-var opRandInt = OpDef{
-	Name:    "rand_int",
-	Version: 1,
-	GoName:  "RandInt",
-	Attrs:   []AttrDef{{"low", AttrInt}, {"high", AttrInt}, {"shape", AttrInts}},
-	Outputs: 1,
-}
-
-func runRandInt(in []*Tensor, a Attrs) []*Tensor {
-	checkRun(&opRandInt, in, a)
-	return []*Tensor{RandInt(a.int64("low"), a.int64("high"), a.ints("shape")...)}
-}
-
-func traceRandInt(low int64, high int64, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandInt, in: []*Tensor{}, attrs: Attrs{"low": low, "high": high, "shape": intsAttr(shape)}}
-}
-
 // opRandLike describes RandLike.
 var opRandLike = OpDef{
 	Name:    "rand_like",
@@ -3785,25 +3764,25 @@ func traceRandLike(t *Tensor) *opCall {
 	return &opCall{def: &opRandLike, in: []*Tensor{t}, attrs: Attrs{}}
 }
 
-// opRandPerm describes RandPerm.
-var opRandPerm = OpDef{
-	Name:    "rand_perm",
+// opRandInt describes RandInt.
+var opRandInt = OpDef{
+	Name:    "randint",
 	Version: 1,
-	GoName:  "RandPerm",
-	Attrs:   []AttrDef{{"n", AttrInt}},
+	GoName:  "RandInt",
+	Attrs:   []AttrDef{{"low", AttrInt}, {"high", AttrInt}, {"shape", AttrInts}},
 	Outputs: 1,
 }
 
-func runRandPerm(in []*Tensor, a Attrs) []*Tensor {
-	checkRun(&opRandPerm, in, a)
-	return []*Tensor{RandPerm(a.int("n"))}
+func runRandInt(in []*Tensor, a Attrs) []*Tensor {
+	checkRun(&opRandInt, in, a)
+	return []*Tensor{RandInt(a.int64("low"), a.int64("high"), a.ints("shape")...)}
 }
 
-func traceRandPerm(n int) *opCall {
+func traceRandInt(low int64, high int64, shape []int) *opCall {
 	if !enterOp() {
 		return nil
 	}
-	return &opCall{def: &opRandPerm, in: []*Tensor{}, attrs: Attrs{"n": int64(n)}}
+	return &opCall{def: &opRandInt, in: []*Tensor{}, attrs: Attrs{"low": low, "high": high, "shape": intsAttr(shape)}}
 }
 
 // opRandn describes Randn.
@@ -3846,6 +3825,27 @@ func traceRandnLike(t *Tensor) *opCall {
 		return nil
 	}
 	return &opCall{def: &opRandnLike, in: []*Tensor{t}, attrs: Attrs{}}
+}
+
+// opRandPerm describes RandPerm.
+var opRandPerm = OpDef{
+	Name:    "randperm",
+	Version: 1,
+	GoName:  "RandPerm",
+	Attrs:   []AttrDef{{"n", AttrInt}},
+	Outputs: 1,
+}
+
+func runRandPerm(in []*Tensor, a Attrs) []*Tensor {
+	checkRun(&opRandPerm, in, a)
+	return []*Tensor{RandPerm(a.int("n"))}
+}
+
+func traceRandPerm(n int) *opCall {
+	if !enterOp() {
+		return nil
+	}
+	return &opCall{def: &opRandPerm, in: []*Tensor{}, attrs: Attrs{"n": int64(n)}}
 }
 
 // opRDivScalar describes Tensor.RDivScalar.

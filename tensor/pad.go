@@ -18,7 +18,10 @@ import (
 // and also accepts any number of padded and leading dimensions. The
 // gradient sums the output gradient back onto the elements each output
 // position was copied from.
-func Pad(x *Tensor, pads []int, mode string, value float64) *Tensor {
+func Pad(x *Tensor, pads []int, mode string, value float64) (result *Tensor) {
+	if tracing.Load() {
+		defer tracePad(x, pads, mode, value).done(&result)
+	}
 	const op = "pad"
 	if len(pads)%2 != 0 {
 		panicf(op, "padding length must be divisible by 2, got %v", pads)

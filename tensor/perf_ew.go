@@ -86,7 +86,10 @@ func perfSameView(shape []int, a, b cpu.View) bool {
 // optimizers. Like Add_, it is not recorded by autograd and panics on a
 // tensor that requires grad while grad mode is on. t must be floating
 // point.
-func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
+func (t *Tensor) AddScaled_(u *Tensor, alpha float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceAddScaled_(t, u, alpha).done(&result)
+	}
 	validNotNil2("add_scaled_", t, u)
 	const op = "add_scaled_"
 	checkInPlace(op, t)
@@ -151,7 +154,10 @@ func perfF32Exact(v float64) bool { return float64(float32(v)) == v || math.IsNa
 // (the inplace=True activation of torchvision's models). Like the other
 // in-place ops it is not recorded by autograd and panics on a tensor that
 // requires grad while grad mode is on.
-func (t *Tensor) ReLU_() *Tensor {
+func (t *Tensor) ReLU_() (result *Tensor) {
+	if tracing.Load() {
+		defer traceReLU_(t).done(&result)
+	}
 	if t.dtype == Bool {
 		panicf("relu_", "bool inputs not supported")
 	}
@@ -159,11 +165,21 @@ func (t *Tensor) ReLU_() *Tensor {
 }
 
 // ReLU6_ replaces t with ReLU6(t) in place and returns t; see ReLU_.
-func (t *Tensor) ReLU6_() *Tensor { return t.perfHardtanhInPlace("relu6_", 0, 6) }
+func (t *Tensor) ReLU6_() (result *Tensor) {
+	if tracing.Load() {
+		defer traceReLU6_(t).done(&result)
+	}
+	return t.perfHardtanhInPlace("relu6_", 0, 6)
+}
 
 // Hardtanh_ clamps t to [lo, hi] in place and returns t; see ReLU_ and
 // Hardtanh.
-func (t *Tensor) Hardtanh_(lo, hi float64) *Tensor { return t.perfHardtanhInPlace("hardtanh_", lo, hi) }
+func (t *Tensor) Hardtanh_(lo, hi float64) (result *Tensor) {
+	if tracing.Load() {
+		defer traceHardtanh_(t, lo, hi).done(&result)
+	}
+	return t.perfHardtanhInPlace("hardtanh_", lo, hi)
+}
 
 func (t *Tensor) perfHardtanhInPlace(op string, lo, hi float64) *Tensor {
 	ewCheckHardtanh(op, t, lo, hi)

@@ -77,7 +77,10 @@ func viewStrides(oldShape, oldStrides, newShape []int) []int {
 // View returns a tensor with the given shape sharing t's storage (one entry
 // may be -1). It panics when the layout makes a view impossible; Reshape
 // copies instead.
-func (t *Tensor) View(shape ...int) *Tensor {
+func (t *Tensor) View(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceView(t, shape).done(&result)
+	}
 	ns := inferShape("view", shape, t.Numel())
 	st := viewStrides(t.shape, t.strides, ns)
 	if st == nil {
@@ -88,7 +91,10 @@ func (t *Tensor) View(shape ...int) *Tensor {
 
 // Reshape returns t with the given shape (one entry may be -1): a view when
 // the layout allows it, a copy otherwise.
-func (t *Tensor) Reshape(shape ...int) *Tensor {
+func (t *Tensor) Reshape(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceReshape(t, shape).done(&result)
+	}
 	ns := inferShape("reshape", shape, t.Numel())
 	if st := viewStrides(t.shape, t.strides, ns); st != nil {
 		return t.reshapeRecord("reshape", t.asView(ns, st, t.offset))
@@ -104,7 +110,10 @@ func (t *Tensor) reshapeRecord(op string, out *Tensor) *Tensor {
 
 // Flatten merges dimensions start..end (inclusive, negative counts from the
 // end) into one.
-func (t *Tensor) Flatten(start, end int) *Tensor {
+func (t *Tensor) Flatten(start, end int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceFlatten(t, start, end).done(&result)
+	}
 	if len(t.shape) == 0 {
 		return t.Reshape(1)
 	}
@@ -120,7 +129,10 @@ func (t *Tensor) Flatten(start, end int) *Tensor {
 }
 
 // Unflatten expands dimension dim into sizes (one may be -1).
-func (t *Tensor) Unflatten(dim int, sizes ...int) *Tensor {
+func (t *Tensor) Unflatten(dim int, sizes ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceUnflatten(t, dim, sizes).done(&result)
+	}
 	d := normDim("unflatten", dim, len(t.shape))
 	sz := inferShape("unflatten", sizes, t.shape[d])
 	ns := slices.Concat(t.shape[:d], sz, t.shape[d+1:])
@@ -129,7 +141,10 @@ func (t *Tensor) Unflatten(dim int, sizes ...int) *Tensor {
 
 // Permute returns a view with the dimensions reordered: dimension i of the
 // result is dimension dims[i] of t.
-func (t *Tensor) Permute(dims ...int) *Tensor {
+func (t *Tensor) Permute(dims ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer tracePermute(t, dims).done(&result)
+	}
 	n := len(t.shape)
 	if len(dims) != n {
 		panicf("permute", "%d dims given for a tensor of shape %v", len(dims), t.shape)
@@ -152,7 +167,10 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 }
 
 // Transpose returns a view with dimensions d0 and d1 swapped.
-func (t *Tensor) Transpose(d0, d1 int) *Tensor {
+func (t *Tensor) Transpose(d0, d1 int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceTranspose(t, d0, d1).done(&result)
+	}
 	n := len(t.shape)
 	if n == 0 {
 		normDim("transpose", d0, 1)
@@ -170,7 +188,10 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 
 // T returns t with its dimensions reversed (the matrix transpose for 2-D),
 // like PyTorch's .T.
-func (t *Tensor) T() *Tensor {
+func (t *Tensor) T() (result *Tensor) {
+	if tracing.Load() {
+		defer traceT(t).done(&result)
+	}
 	n := len(t.shape)
 	perm := make([]int, n)
 	for i := range perm {
@@ -180,7 +201,10 @@ func (t *Tensor) T() *Tensor {
 }
 
 // MT returns t with its last two dimensions swapped (PyTorch's .mT).
-func (t *Tensor) MT() *Tensor {
+func (t *Tensor) MT() (result *Tensor) {
+	if tracing.Load() {
+		defer traceMT(t).done(&result)
+	}
 	if len(t.shape) < 2 {
 		panicf("mT", "tensor of shape %v has fewer than 2 dimensions", t.shape)
 	}
@@ -189,7 +213,10 @@ func (t *Tensor) MT() *Tensor {
 
 // Slice returns the view t[start:end:step] along dim, with Python's rules
 // for negative and out-of-range bounds (step must be positive).
-func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
+func (t *Tensor) Slice(dim, start, end, step int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceSlice(t, dim, start, end, step).done(&result)
+	}
 	d := normDim("slice", dim, len(t.shape))
 	if step <= 0 {
 		panicf("slice", "step must be positive, got %d", step)
@@ -222,7 +249,10 @@ func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
 }
 
 // Narrow returns the view of length elements of dim starting at start.
-func (t *Tensor) Narrow(dim, start, length int) *Tensor {
+func (t *Tensor) Narrow(dim, start, length int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceNarrow(t, dim, start, length).done(&result)
+	}
 	d := normDim("narrow", dim, len(t.shape))
 	if start < 0 {
 		start += t.shape[d]
@@ -234,7 +264,10 @@ func (t *Tensor) Narrow(dim, start, length int) *Tensor {
 }
 
 // Select returns the view of index along dim, with that dimension removed.
-func (t *Tensor) Select(dim, index int) *Tensor {
+func (t *Tensor) Select(dim, index int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceSelect(t, dim, index).done(&result)
+	}
 	d := normDim("select", dim, len(t.shape))
 	n := t.shape[d]
 	if index < -n || index >= n {
@@ -258,7 +291,10 @@ func (t *Tensor) Select(dim, index int) *Tensor {
 
 // Expand returns a view of t broadcast to shape (-1 keeps a dimension);
 // new leading dimensions may be added. No data is copied.
-func (t *Tensor) Expand(shape ...int) *Tensor {
+func (t *Tensor) Expand(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceExpand(t, shape).done(&result)
+	}
 	if len(shape) < len(t.shape) {
 		panicf("expand", "the number of sizes %v must be at least the number of dimensions of %v", shape, t.shape)
 	}
@@ -291,14 +327,27 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 }
 
 // ExpandAs expands t to the shape of u.
-func (t *Tensor) ExpandAs(u *Tensor) *Tensor { return t.Expand(u.shape...) }
+func (t *Tensor) ExpandAs(u *Tensor) (result *Tensor) {
+	if tracing.Load() {
+		defer traceExpandAs(t, u).done(&result)
+	}
+	return t.Expand(u.shape...)
+}
 
 // BroadcastTo is Expand with NumPy's name.
-func (t *Tensor) BroadcastTo(shape ...int) *Tensor { return t.Expand(shape...) }
+func (t *Tensor) BroadcastTo(shape ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceBroadcastTo(t, shape).done(&result)
+	}
+	return t.Expand(shape...)
+}
 
 // Squeeze removes the given size-1 dimensions (all size-1 dimensions when
 // none are given); dimensions of another size are left, as in PyTorch.
-func (t *Tensor) Squeeze(dims ...int) *Tensor {
+func (t *Tensor) Squeeze(dims ...int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceSqueeze(t, dims).done(&result)
+	}
 	drop := make([]bool, len(t.shape))
 	if len(dims) == 0 {
 		for i, d := range t.shape {
@@ -324,7 +373,10 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 
 // Unsqueeze inserts a size-1 dimension at dim (negative counts from the
 // end of the result).
-func (t *Tensor) Unsqueeze(dim int) *Tensor {
+func (t *Tensor) Unsqueeze(dim int) (result *Tensor) {
+	if tracing.Load() {
+		defer traceUnsqueeze(t, dim).done(&result)
+	}
 	d := normDim("unsqueeze", dim, len(t.shape)+1)
 	shape := slices.Insert(slices.Clone(t.shape), d, 1)
 	return t.Reshape(shape...)

@@ -99,10 +99,10 @@ var exclusions = map[string]exclusion{
 	"Generator.Bernoulli": {whyGenerator, ""},
 
 	// Tracing and the op table itself.
-	"SetTracer":     {"tracing control", ""},
-	"Tracing":       {"tracing control", ""},
-	"LookupOp":      {"op table access", ""},
-	"Ops":           {"op table access", ""},
-	"OpDef.String":  {"op table access", ""},
+	"SetTracer":       {"tracing control", ""},
+	"Tracing":         {"tracing control", ""},
+	"LookupOp":        {"op table access", ""},
+	"Ops":             {"op table access", ""},
+	"OpDef.String":    {"op table access", ""},
 	"AttrKind.String": {"op table access", ""},
 }

@@ -83,7 +83,7 @@ func addHooks(fset *token.FileSet, ops []*op) (int, error) {
 		results := o.results
 		var es []edit
 		if hasUnnamed(results) {
-			name := freeName(d, "out", "res", "result")
+			name := freeName(d, "result", "ret")
 			if name == "" {
 				return n, fmt.Errorf("%s: %s: no free name for its results", o.pos, o.goName)
 			}
@@ -105,7 +105,12 @@ func addHooks(fset *token.FileSet, ops []*op) (int, error) {
 				"(" + strings.Join(results, ", ") + " " + typ + ")"})
 		}
 		lb := fset.Position(d.Body.Lbrace).Offset + 1
+		// The hook goes on the lines after the brace; a one-line body
+		// (func F() *Tensor { return f() }) also needs a newline after it.
 		es = append(es, edit{lb, lb, "\n" + hookOf(o, results) + "\n"})
+		if fset.Position(d.Body.Lbrace).Line != fset.Position(d.Body.Rbrace).Line {
+			es[len(es)-1].text = strings.TrimSuffix(es[len(es)-1].text, "\n")
+		}
 		byFile[o.file] = append(byFile[o.file], es...)
 		n++
 	}

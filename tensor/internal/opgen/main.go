@@ -14,14 +14,17 @@ func main() {
 	check := flag.Bool("check", false, "fail if the output file is not up to date instead of writing it")
 	hooks := flag.Bool("hooks", false, "insert the tracing hook into every op function that lacks it, then generate")
 	flag.Parse()
-	if err := run(*dir, *out, *check, *hooks); err != nil {
+	if err := run(*dir, *out, *check, *hooks, exclusions); err != nil {
 		fmt.Fprintln(os.Stderr, "opgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, out string, check, hooks bool) error {
-	ops, fset, err := scan(dir, out)
+// run generates dir/out (or, with check, compares it) from the package in
+// dir, whose exported functions and methods not in excl are ops; with hooks
+// it first inserts the missing tracing hooks.
+func run(dir, out string, check, hooks bool, excl map[string]exclusion) error {
+	ops, fset, err := scan(dir, out, excl)
 	if err != nil {
 		return err
 	}
@@ -36,7 +39,7 @@ func run(dir, out string, check, hooks bool) error {
 	} else if missing := missingHooks(ops); len(missing) > 0 {
 		fmt.Fprintf(os.Stderr, "opgen: warning: %d op functions lack the tracing hook (run opgen -hooks): %v\n", len(missing), missing)
 	}
-	src, err := emit(ops)
+	src, err := emit(ops, excl)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,9 @@ func generatedUndefined(msg string) bool {
 	ok := false
 	for _, line := range strings.Split(msg, "\n") {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "-: #") {
+		// A compiler error block (a ListError) stops at ten errors; the
+		// type errors that go/packages reports as well are complete.
+		if line == "" || strings.HasSuffix(line, ": too many errors") || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "-: #") {
 			continue
 		}
 		if !loadErrOK.MatchString(line) {
@@ -77,8 +79,9 @@ func generatedUndefined(msg string) bool {
 }
 
 // scan loads the package in dir, ignoring the file out, and returns its ops
-// sorted by name, the file set and the syntax.
-func scan(dir, out string) ([]*op, *token.FileSet, error) {
+// (its exported functions and methods less those excluded by excl) sorted
+// by name, and the file set of their syntax.
+func scan(dir, out string, excl map[string]exclusion) ([]*op, *token.FileSet, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, err
@@ -143,7 +146,7 @@ func scan(dir, out string) ([]*op, *token.FileSet, error) {
 	for _, f := range funcs {
 		goName := goNameOf(f)
 		seen[goName] = true
-		if _, ok := exclusions[goName]; ok {
+		if _, ok := excl[goName]; ok {
 			continue
 		}
 		o, err := s.op(f)
@@ -157,7 +160,7 @@ func scan(dir, out string) ([]*op, *token.FileSet, error) {
 		o.file = o.pos.Filename
 		ops = append(ops, o)
 	}
-	for name := range exclusions {
+	for name := range excl {
 		if !seen[name] {
 			errs = append(errs, fmt.Errorf("exclude.go: %s is excluded but package tensor has no such exported function or method", name))
 		}
@@ -236,7 +239,7 @@ func (s *scanner) op(f *types.Func) (*op, error) {
 	var fixed, list []string // input names; list: at most one
 	var inParts []string     // hook expressions of the fixed inputs
 	var listExpr string
-	nIn := 0 // index of the next fixed input in Run's in
+	nIn := 0        // index of the next fixed input in Run's in
 	listParam := -1 // index in o.params of the list parameter
 	if r := sig.Recv(); r != nil {
 		if !s.isTensor(r.Type()) {
