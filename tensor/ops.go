@@ -8,30 +8,6 @@ import (
 	"strings"
 )
 
-// The op table: one OpDef per exported op of this package.
-//
-// Ember has one op vocabulary, and it is this package's exported API: every
-// exported function or method that computes tensors (math, views, creation
-// such as Zeros or Arange, Detach, Contiguous, Clone, To, in-place ops
-// ending in _, random ops drawing from the default generator) is an op,
-// named by the snake_case of its Go name (Conv2d is "conv2d", Tensor.AddScalar
-// is "add_scalar", Tensor.ReLU_ is "relu_"). The table in ops_gen.go is
-// generated from this package's source by internal/opgen (go generate), so
-// no op is forgotten: eager code, the tracer (see Tracer), the IR executor
-// and the exporter all use it.
-//
-// Not ops, each for a reason recorded in the generator's exclusion list:
-// FromSlice (its result enters a trace as a constant); accessors (Shape,
-// Size, Dim, DType, Strides, Numel, Item, Data, ...; the ones that read
-// values or shapes report a Read to the tracer); autograd control
-// (Backward, SetRequiresGrad, RegisterHook, ...); the methods of
-// Generator (a tensor drawn from an explicit generator enters a trace as a
-// constant; the package-level Rand, Randn, ... draw from the default
-// generator and are ops); process-wide settings (SetDefaultDType, ...); and
-// the function MatMul, an alias of the op Tensor.MatMul. Dropout and
-// Dropout2d take a *Generator: they are ops whose generator argument is not
-// an attribute, and their Run draws from the default generator.
-
 // AttrKind is the type of an op attribute.
 type AttrKind int
 
@@ -68,8 +44,31 @@ type AttrDef struct {
 // AttrKind says; a nil []int or []float64 argument is the value nil.
 type Attrs map[string]any
 
-// OpDef describes one op of the table. OpDefs are shared: do not modify
-// one.
+// OpDef describes one op of the op table, which LookupOp and Ops give.
+//
+// Ember has one op vocabulary, and it is this package's exported API: every
+// exported function or method that computes tensors (math, views, creation
+// such as Zeros or Arange, Detach, Contiguous, Clone, To, in-place ops
+// ending in _, random ops drawing from the default generator) is an op,
+// named by the snake_case of its Go name (Conv2d is "conv2d",
+// Tensor.AddScalar is "add_scalar", Tensor.ReLU_ is "relu_"). The table is
+// generated from this package's source by internal/opgen (go generate), so
+// no op is forgotten; eager code, the tracer (see Tracer), the IR executor
+// and the exporter all use it.
+//
+// Not ops, each for a reason kept in the generator's exclusion list:
+// FromSlice (its result enters a trace as a constant); accessors (Shape,
+// Size, Dim, DType, Strides, Numel, Item, Data, ...; those that read
+// values or shapes report a Read to the tracer); autograd control
+// (Backward, SetRequiresGrad, RegisterHook, ...); the methods of Generator
+// (a tensor drawn from an explicit generator enters a trace as a constant;
+// the package-level Rand, Randn, ... draw from the default generator and
+// are ops); process-wide settings (SetDefaultDType, ...); and the function
+// MatMul, an alias of the op Tensor.MatMul. Dropout and Dropout2d take a
+// *Generator: their generator is not an attribute, and their Run draws
+// from the default generator.
+//
+// OpDefs are shared: do not modify one.
 type OpDef struct {
 	// Name is the op's name, the snake_case of its Go name: "conv2d".
 	Name string

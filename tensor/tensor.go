@@ -54,7 +54,7 @@ func (t *Tensor) DType() DType { return t.dtype }
 // Shape returns a copy of the shape.
 func (t *Tensor) Shape() []int {
 	if tracing.Load() {
-		defer traceRead("shape", t)()
+		readNow("shape", t)
 	}
 	return slices.Clone(t.shape)
 }
@@ -71,7 +71,7 @@ func (t *Tensor) Dim() int { return len(t.shape) }
 // Size returns the size of dimension d (negative d counts from the end).
 func (t *Tensor) Size(d int) int {
 	if tracing.Load() {
-		defer traceRead("size", t)()
+		readNow("size", t)
 	}
 	return t.shape[normDim("size", d, len(t.shape))]
 }
@@ -79,7 +79,7 @@ func (t *Tensor) Size(d int) int {
 // Numel returns the number of elements.
 func (t *Tensor) Numel() int {
 	if tracing.Load() {
-		defer traceRead("numel", t)()
+		readNow("numel", t)
 	}
 	return cpu.Numel(t.shape)
 }

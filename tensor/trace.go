@@ -11,8 +11,8 @@ import (
 // Tracer receives what eager execution does while it is installed with
 // SetTracer: package jit builds graphs from it.
 //
-// Op is called once for every op (see OpDef) that code outside package
-// tensor calls, after the op returned, with the op's tensor inputs (in
+// Op is called once for every op (see OpDef) that runs outside other ops,
+// after the op returned, with the op's tensor inputs (in
 // the order of def.Inputs, a list input flattened; nil for an absent
 // optional tensor), its attributes and its results. Ops that run inside
 // other ops (Linear's matmul, AddScalar's add, ...) are not reported, nor
@@ -87,7 +87,7 @@ func currentTracer() Tracer {
 // with the hook
 //
 //	if tracing.Load() {
-//		defer traceConv2d(x, w, b, o).done(&out)
+//		defer traceConv2d(x, w, b, o).done(&result)
 //	}
 //
 // where the generated traceConv2d enters the op (returning nil when it is
@@ -136,7 +136,7 @@ func (c *opCall) doneList(out *[]*Tensor) {
 	}
 }
 
-// traceRead is the hook of a read (Item, Size, Equal, ...):
+// traceRead is the hook of a read (Item, Equal, Backward, ...):
 //
 //	if tracing.Load() {
 //		defer traceRead("item", t)()
@@ -147,7 +147,23 @@ func (c *opCall) doneList(out *[]*Tensor) {
 // counts the read as running until the returned function is called, so
 // that what the read does inside (Equal compares with Eq) is not
 // reported.
-func traceRead(kind string, ts ...*Tensor) func() {
+func traceRead(kind string, ts ...*Tensor) func() { return reportRead(kind, ts) }
+
+// readNow is the hook of a read that runs no op (Size, Shape, Numel):
+//
+//	if tracing.Load() {
+//		readNow("size", t)
+//	}
+//
+// It reports as traceRead does, without a deferred call, which keeps these
+// small accessors cheaper.
+//
+//go:noinline
+func readNow(kind string, t *Tensor) { reportRead(kind, []*Tensor{t})() }
+
+// reportRead is traceRead and readNow, which must call it directly (see
+// outsideCaller).
+func reportRead(kind string, ts []*Tensor) func() {
 	if traceDepth.Add(1) != 1 {
 		return leaveRead
 	}
@@ -179,14 +195,15 @@ func leaveRead() { traceDepth.Add(-1) }
 var pkgPrefix = reflect.TypeFor[Tensor]().PkgPath() + "."
 
 // outsideCaller returns "file.go:line" of the caller of the exported
-// function that called traceRead, and whether that caller is outside
-// package tensor (compiler-made wrappers, such as those of method values,
-// are skipped).
+// function whose hook called reportRead, and whether that caller is
+// outside package tensor (compiler-made wrappers, such as those of method
+// values, are skipped).
 func outsideCaller() (string, bool) {
 	var pcs [8]uintptr
-	// Skip runtime.Callers, outsideCaller, traceRead and the exported
-	// function itself.
-	n := runtime.Callers(4, pcs[:])
+	// Skip runtime.Callers, outsideCaller, reportRead, traceRead or
+	// readNow, and the exported function itself. (Callers counts inlined
+	// calls as frames.)
+	n := runtime.Callers(5, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
