@@ -40,9 +40,9 @@ var ewReluFns = &unFuncs{f32: cpu.ReLU[float32], f64: cpu.ReLU[float64], i64: cp
 
 // ReLU returns max(t, 0); NaN stays NaN. Integer tensors keep their dtype.
 // The gradient at 0 is 0, as in PyTorch.
-func (t *Tensor) ReLU() (result *Tensor) {
-	if tracing.Load() {
-		defer traceReLU(t).done(&result)
+func (t *Tensor) ReLU() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU(t)
 	}
 	if t.dtype == Bool {
 		panicf("relu", "bool inputs not supported")
@@ -66,9 +66,9 @@ func (t *Tensor) ReLU() (result *Tensor) {
 
 // ReLU6 returns min(max(t, 0), 6), which is Hardtanh(0, 6); the gradient is
 // 0 at 0 and at 6.
-func (t *Tensor) ReLU6() (result *Tensor) {
-	if tracing.Load() {
-		defer traceReLU6(t).done(&result)
+func (t *Tensor) ReLU6() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU6(t)
 	}
 	return t.ewHardtanh("relu6", 0, 6)
 }
@@ -77,9 +77,9 @@ func (t *Tensor) ReLU6() (result *Tensor) {
 // Integer tensors keep their dtype. The gradient passes strictly inside
 // (lo, hi) and is 0 at and beyond the bounds and at NaN, as PyTorch's
 // (vectorized) kernel gives.
-func (t *Tensor) Hardtanh(lo, hi float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceHardtanh(t, lo, hi).done(&result)
+func (t *Tensor) Hardtanh(lo, hi float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardtanh(t, lo, hi)
 	}
 	return t.ewHardtanh("hardtanh", lo, hi)
 }
@@ -117,9 +117,9 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 
 // LeakyReLU returns t where t > 0 and slope*t elsewhere (PyTorch's default
 // slope is 0.01). The gradient at 0 is slope.
-func (t *Tensor) LeakyReLU(slope float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceLeakyReLU(t, slope).done(&result)
+func (t *Tensor) LeakyReLU(slope float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLeakyReLU(t, slope)
 	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.LeakyReLU(x, slope) })
 	return ewUnary("leaky_relu", fs, t, func(g, out *Tensor) *Tensor {
@@ -137,9 +137,9 @@ func (t *Tensor) LeakyReLU(slope float64) (result *Tensor) {
 // ELU returns t where t > 0 and alpha*(exp(t)-1) elsewhere (PyTorch's
 // default alpha is 1). The gradient at 0 is alpha (and NaN at NaN), as in
 // PyTorch.
-func (t *Tensor) ELU(alpha float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceELU(t, alpha).done(&result)
+func (t *Tensor) ELU(alpha float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceELU(t, alpha)
 	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.ELU(x, alpha) })
 	return ewUnary("elu", fs, t, func(g, out *Tensor) *Tensor {
@@ -163,9 +163,9 @@ const (
 // GELU returns the Gaussian error linear unit t*Φ(t). approximate is "none"
 // (PyTorch's default: the exact erf form) or "tanh" (the tanh
 // approximation 0.5*t*(1+tanh(sqrt(2/π)*(t+0.044715*t³)))).
-func (t *Tensor) GELU(approximate string) (result *Tensor) {
-	if tracing.Load() {
-		defer traceGELU(t, approximate).done(&result)
+func (t *Tensor) GELU(approximate string) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGELU(t, approximate)
 	}
 	switch approximate {
 	case "none", "":
@@ -203,9 +203,9 @@ func (t *Tensor) GELU(approximate string) (result *Tensor) {
 }
 
 // SiLU returns t*sigmoid(t) (also called swish).
-func (t *Tensor) SiLU() (result *Tensor) {
-	if tracing.Load() {
-		defer traceSiLU(t).done(&result)
+func (t *Tensor) SiLU() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSiLU(t)
 	}
 	fs := ewSiLUFns
 	return ewUnary("silu", fs, t, func(g, out *Tensor) *Tensor {
@@ -223,9 +223,9 @@ func (t *Tensor) SiLU() (result *Tensor) {
 
 // Hardswish returns t*relu6(t+3)/6. Its gradient follows PyTorch's
 // (vectorized) kernel: 0 below -3, t/3+0.5 on [-3, 3), 1 from 3 on.
-func (t *Tensor) Hardswish() (result *Tensor) {
-	if tracing.Load() {
-		defer traceHardswish(t).done(&result)
+func (t *Tensor) Hardswish() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardswish(t)
 	}
 	fs := ewFloatOnly(cpu.Hardswish)
 	return ewUnary("hardswish", fs, t, func(g, out *Tensor) *Tensor {
@@ -248,9 +248,9 @@ func (t *Tensor) Hardswish() (result *Tensor) {
 
 // Hardsigmoid returns relu6(t+3)/6. The gradient is 1/6 strictly inside
 // (-3, 3) and 0 elsewhere.
-func (t *Tensor) Hardsigmoid() (result *Tensor) {
-	if tracing.Load() {
-		defer traceHardsigmoid(t).done(&result)
+func (t *Tensor) Hardsigmoid() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardsigmoid(t)
 	}
 	fs := ewFloatOnly(cpu.Hardsigmoid)
 	return ewUnary("hardsigmoid", fs, t, func(g, out *Tensor) *Tensor {
@@ -269,9 +269,9 @@ func (t *Tensor) Hardsigmoid() (result *Tensor) {
 
 // Softplus returns log(1+exp(beta*t))/beta, or t itself where beta*t >
 // threshold (PyTorch's defaults are beta 1, threshold 20).
-func (t *Tensor) Softplus(beta, threshold float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceSoftplus(t, beta, threshold).done(&result)
+func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSoftplus(t, beta, threshold)
 	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.Softplus(x, beta, threshold) })
 	return ewUnary("softplus", fs, t, func(g, out *Tensor) *Tensor {
@@ -290,9 +290,9 @@ func (t *Tensor) Softplus(beta, threshold float64) (result *Tensor) {
 }
 
 // Mish returns t*tanh(softplus(t)), with softplus = log(1+exp(t)).
-func (t *Tensor) Mish() (result *Tensor) {
-	if tracing.Load() {
-		defer traceMish(t).done(&result)
+func (t *Tensor) Mish() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMish(t)
 	}
 	fs := ewFloatOnly(cpu.Mish)
 	return ewUnary("mish", fs, t, func(g, out *Tensor) *Tensor {

@@ -178,9 +178,9 @@ func (o ConvTranspose1dOptions) resolve(op string) convResolved {
 // weight with a GEMM, 1x1 stride-1 unpadded ones run a GEMM on the input
 // directly, and depthwise ones (Groups == C) a direct kernel; the bias is
 // added in the output pass. Gradients flow to x, w and b.
-func Conv2d(x, w, b *Tensor, o Conv2dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceConv2d(x, w, b, o).done(&result)
+func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConv2d(x, w, b, o)
 	}
 	validNotNil("conv2d", "input", x)
 	validNotNil("conv2d", "weight", w)
@@ -192,9 +192,9 @@ func Conv2d(x, w, b *Tensor, o Conv2dOptions) (result *Tensor) {
 // [C, L], with weight w of shape [OC, C/Groups, K] and bias b of shape
 // [OC] (nil for none), like torch.nn.functional.conv1d. It runs the kernels
 // of Conv2d with a height of 1.
-func Conv1d(x, w, b *Tensor, o Conv1dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceConv1d(x, w, b, o).done(&result)
+func Conv1d(x, w, b *Tensor, o Conv1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConv1d(x, w, b, o)
 	}
 	validNotNil("conv1d", "input", x)
 	validNotNil("conv1d", "weight", w)
@@ -209,9 +209,9 @@ func Conv1d(x, w, b *Tensor, o Conv1dOptions) (result *Tensor) {
 // torch.nn.functional.conv_transpose2d. The output height is
 // (H-1)*stride - 2*padding + dilation*(KH-1) + output_padding + 1, and
 // likewise the width. It runs as a GEMM followed by col2im.
-func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceConvTranspose2d(x, w, b, o).done(&result)
+func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConvTranspose2d(x, w, b, o)
 	}
 	validNotNil("conv_transpose2d", "input", x)
 	validNotNil("conv_transpose2d", "weight", w)
@@ -223,9 +223,9 @@ func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) (result *Tensor)
 // [N, Cin, L] or unbatched [Cin, L], with weight w of shape
 // [Cin, Cout/Groups, K] and bias b of shape [Cout] (nil for none), like
 // torch.nn.functional.conv_transpose1d.
-func ConvTranspose1d(x, w, b *Tensor, o ConvTranspose1dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceConvTranspose1d(x, w, b, o).done(&result)
+func ConvTranspose1d(x, w, b *Tensor, o ConvTranspose1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConvTranspose1d(x, w, b, o)
 	}
 	validNotNil("conv_transpose1d", "input", x)
 	validNotNil("conv_transpose1d", "weight", w)

@@ -22,78 +22,78 @@ func FromSlice[T Elem](data []T, shape ...int) *Tensor {
 }
 
 // Scalar returns a 0-dimensional tensor of the default dtype holding v.
-func Scalar(v float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceScalar(v).done(&result)
+func Scalar(v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceScalar(v)
 	}
 	return Full(v)
 }
 
 // Empty returns a tensor of dtype dt and the given shape. Unlike PyTorch's
 // empty, its elements are zero.
-func Empty(dt DType, shape ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceEmpty(dt, shape).done(&result)
+func Empty(dt DType, shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEmpty(dt, shape)
 	}
 	validShape("empty", shape)
 	return newTensor(dt, shape)
 }
 
 // Zeros returns a tensor of zeros of the default dtype.
-func Zeros(shape ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceZeros(shape).done(&result)
+func Zeros(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceZeros(shape)
 	}
 	validShape("zeros", shape)
 	return newTensor(DefaultDType(), shape)
 }
 
 // Ones returns a tensor of ones of the default dtype.
-func Ones(shape ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceOnes(shape).done(&result)
+func Ones(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOnes(shape)
 	}
 	validShape("ones", shape)
 	return Full(1, shape...)
 }
 
 // Full returns a tensor of the default dtype filled with v.
-func Full(v float64, shape ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceFull(v, shape).done(&result)
+func Full(v float64, shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFull(v, shape)
 	}
 	validShape("full", shape)
 	return newTensor(DefaultDType(), shape).Fill_(v)
 }
 
 // ZerosLike returns zeros with the shape and dtype of t.
-func ZerosLike(t *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceZerosLike(t).done(&result)
+func ZerosLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceZerosLike(t)
 	}
 	return newTensor(t.dtype, t.shape)
 }
 
 // OnesLike returns ones with the shape and dtype of t.
-func OnesLike(t *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceOnesLike(t).done(&result)
+func OnesLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOnesLike(t)
 	}
 	return newTensor(t.dtype, t.shape).Fill_(1)
 }
 
 // FullLike returns a tensor with the shape and dtype of t filled with v.
-func FullLike(t *Tensor, v float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceFullLike(t, v).done(&result)
+func FullLike(t *Tensor, v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFullLike(t, v)
 	}
 	return newTensor(t.dtype, t.shape).Fill_(v)
 }
 
 // Fill_ sets every element of t to v in place and returns t.
-func (t *Tensor) Fill_(v float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceFill_(t, v).done(&result)
+func (t *Tensor) Fill_(v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFill_(t, v)
 	}
 	ewCheckFits("fill_", t.dtype, v)
 	checkInPlace("fill_", t)
@@ -114,9 +114,9 @@ func (t *Tensor) viewAs(strides []int) cpu.View { return cpu.View{Offset: t.offs
 // dtype. PyTorch's AVX2 kernel computes blocks of 16 float32 (8 float64)
 // elements as base + k*step instead, so long ranges can differ from it in
 // the last bit.
-func Arange(start, end, step float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceArange(start, end, step).done(&result)
+func Arange(start, end, step float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArange(start, end, step)
 	}
 	if step == 0 || math.IsNaN(step) {
 		panicf("arange", "step must be nonzero, got %v", step)
@@ -141,9 +141,9 @@ func Arange(start, end, step float64) (result *Tensor) {
 
 // ArangeInt returns the int64 values start, start+step, ... below end, like
 // torch.arange with integer arguments.
-func ArangeInt(start, end, step int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceArangeInt(start, end, step).done(&result)
+func ArangeInt(start, end, step int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArangeInt(start, end, step)
 	}
 	if step == 0 {
 		panicf("arange", "step must be nonzero")
@@ -170,9 +170,9 @@ func ArangeInt(start, end, step int) (result *Tensor) {
 // the first half of the elements is start + i*step and the second half
 // end - (steps-1-i)*step, each with one rounding (a fused multiply-add, as
 // PyTorch's CPU kernel is compiled).
-func Linspace(start, end float64, steps int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceLinspace(start, end, steps).done(&result)
+func Linspace(start, end float64, steps int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLinspace(start, end, steps)
 	}
 	if steps < 0 {
 		panicf("linspace", "number of steps must be non-negative, got %d", steps)
@@ -236,9 +236,9 @@ func fma32(x, y, z float32) float32 {
 
 // Eye returns the n×m identity matrix of the default dtype (m = n when
 // omitted).
-func Eye(n int, m ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceEye(n, m).done(&result)
+func Eye(n int, m ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEye(n, m)
 	}
 	cols := n
 	if len(m) > 0 {

@@ -150,9 +150,9 @@ func (t *Tensor) RegisterHook(h func(grad *Tensor) *Tensor) {
 
 // Detach returns a tensor that shares t's storage but is cut off from the
 // graph.
-func (t *Tensor) Detach() (result *Tensor) {
-	if tracing.Load() {
-		defer traceDetach(t).done(&result)
+func (t *Tensor) Detach() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDetach(t)
 	}
 	return &Tensor{st: t.st, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset}
 }

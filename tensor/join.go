@@ -12,9 +12,9 @@ func idxLegacyEmpty(t *Tensor) bool { return len(t.shape) == 1 && t.shape[0] == 
 // same number of dimensions and equal sizes outside dim (1-D empty tensors
 // are skipped, as in PyTorch); the result has the promoted dtype of all
 // inputs (PromoteTypes). Each input's gradient is its slice of the output's.
-func Cat(ts []*Tensor, dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceCat(ts, dim).done(&result)
+func Cat(ts []*Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCat(ts, dim)
 	}
 	validList("cat", "tensors", ts)
 	const op = "cat"
@@ -85,9 +85,9 @@ func Cat(ts []*Tensor, dim int) (result *Tensor) {
 // Stack joins tensors of equal shape along a new dimension dim (which may
 // be -1 for a new last dimension), as torch.stack. Dtypes are promoted as in
 // Cat.
-func Stack(ts []*Tensor, dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceStack(ts, dim).done(&result)
+func Stack(ts []*Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStack(ts, dim)
 	}
 	validList("stack", "tensors", ts)
 	const op = "stack"
@@ -111,9 +111,9 @@ func Stack(ts []*Tensor, dim int) (result *Tensor) {
 // Split splits t along dim into chunks of size elements (the last one is
 // smaller when size does not divide the dimension), as torch.split with an
 // int. The chunks are views that share t's storage.
-func (t *Tensor) Split(size, dim int) (result []*Tensor) {
-	if tracing.Load() {
-		defer traceSplit(t, size, dim).doneList(&result)
+func (t *Tensor) Split(size, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceSplit(t, size, dim)
 	}
 	const op = "split"
 	if len(t.shape) == 0 {
@@ -139,9 +139,9 @@ func (t *Tensor) Split(size, dim int) (result []*Tensor) {
 // SplitSizes splits t along dim into pieces of the given sizes, which must
 // sum to the size of the dimension, as torch.split with a list. The pieces
 // are views that share t's storage.
-func (t *Tensor) SplitSizes(sizes []int, dim int) (result []*Tensor) {
-	if tracing.Load() {
-		defer traceSplitSizes(t, sizes, dim).doneList(&result)
+func (t *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceSplitSizes(t, sizes, dim)
 	}
 	const op = "split_with_sizes"
 	if len(t.shape) == 0 {
@@ -171,9 +171,9 @@ func (t *Tensor) SplitSizes(sizes []int, dim int) (result []*Tensor) {
 // smaller), with PyTorch's rule: each chunk holds ceil(size/n) elements, so
 // fewer than n chunks may come back (6 elements in 4 chunks give 3 chunks
 // of 2). An empty dimension gives n empty chunks.
-func (t *Tensor) Chunk(n, dim int) (result []*Tensor) {
-	if tracing.Load() {
-		defer traceChunk(t, n, dim).doneList(&result)
+func (t *Tensor) Chunk(n, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceChunk(t, n, dim)
 	}
 	const op = "chunk"
 	if len(t.shape) == 0 {
@@ -192,9 +192,9 @@ func (t *Tensor) Chunk(n, dim int) (result []*Tensor) {
 
 // Unbind returns the slices of t along dim, with that dimension removed,
 // as views sharing t's storage (torch.unbind).
-func (t *Tensor) Unbind(dim int) (result []*Tensor) {
-	if tracing.Load() {
-		defer traceUnbind(t, dim).doneList(&result)
+func (t *Tensor) Unbind(dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceUnbind(t, dim)
 	}
 	if len(t.shape) == 0 {
 		panicf("unbind", "cannot unbind a 0-dimensional tensor")

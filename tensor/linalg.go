@@ -19,18 +19,18 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 // have the same dtype. Float32 and float64 use the GEMM kernels (float16
 // computes in float32); integer dtypes use a plain loop (with wrap-around,
 // as in PyTorch); bool is not supported.
-func (t *Tensor) MatMul(u *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceMatMul(t, u).done(&result)
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMatMul(t, u)
 	}
 	return linMatMul("matmul", t, u)
 }
 
 // Mm returns the product of two 2-D tensors (torch.mm); unlike MatMul it
 // accepts nothing else.
-func (t *Tensor) Mm(u *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceMm(t, u).done(&result)
+func (t *Tensor) Mm(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMm(t, u)
 	}
 	validNotNil2("mm", t, u)
 	if t.Dim() != 2 || u.Dim() != 2 {
@@ -41,9 +41,9 @@ func (t *Tensor) Mm(u *Tensor) (result *Tensor) {
 
 // Bmm returns the batched product of two 3-D tensors [B, n, m] and
 // [B, m, p] (torch.bmm); the batch sizes must be equal (no broadcasting).
-func (t *Tensor) Bmm(u *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceBmm(t, u).done(&result)
+func (t *Tensor) Bmm(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceBmm(t, u)
 	}
 	validNotNil2("bmm", t, u)
 	if t.Dim() != 3 || u.Dim() != 3 {
@@ -57,9 +57,9 @@ func (t *Tensor) Bmm(u *Tensor) (result *Tensor) {
 
 // Dot returns the dot product of two 1-D tensors of the same length as a
 // 0-d tensor (torch.dot).
-func (t *Tensor) Dot(u *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDot(t, u).done(&result)
+func (t *Tensor) Dot(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDot(t, u)
 	}
 	validNotNil2("dot", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
@@ -302,9 +302,9 @@ func linMatMulLoop[T int64 | int32 | int8 | uint8](a, b *Tensor, batch []int, m,
 // has shape [..., in], w [out, in] and b [out] or nil; the result has shape
 // [..., out]. The leading dimensions of x fold into one GEMM, and the bias
 // is written into the output before the GEMM accumulates onto it.
-func Linear(x, w, b *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceLinear(x, w, b).done(&result)
+func Linear(x, w, b *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLinear(x, w, b)
 	}
 	validNotNil("linear", "input", x)
 	validNotNil("linear", "weight", w)

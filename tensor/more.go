@@ -50,9 +50,9 @@ func moreData[T Elem](x *Tensor) []T {
 // Flip returns a copy of t with the order of the elements reversed along
 // each of dims (torch.flip). No dims gives a plain copy; a dim given twice
 // panics. The gradient is the flipped gradient.
-func (t *Tensor) Flip(dims ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceFlip(t, dims).done(&result)
+func (t *Tensor) Flip(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFlip(t, dims)
 	}
 	const op = "flip"
 	nd := len(t.shape)
@@ -78,9 +78,9 @@ func (t *Tensor) Flip(dims ...int) (result *Tensor) {
 // other way. With dims empty, t is rolled as if flattened and shifts must
 // hold one shift. A dim may appear more than once; its shifts add up. The
 // gradient is the gradient rolled back.
-func (t *Tensor) Roll(shifts, dims []int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceRoll(t, shifts, dims).done(&result)
+func (t *Tensor) Roll(shifts, dims []int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRoll(t, shifts, dims)
 	}
 	const op = "roll"
 	if len(dims) == 0 {
@@ -155,9 +155,9 @@ func (t *Tensor) moreRepeatCopy(op string, shape, strides, outShape, sumDims []i
 // with leading dimensions of size 1. Fewer sizes than dimensions, or a
 // negative size, panics. Unlike Expand it copies. The gradient sums the
 // copies.
-func (t *Tensor) Repeat(sizes ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceRepeat(t, sizes).done(&result)
+func (t *Tensor) Repeat(sizes ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeat(t, sizes)
 	}
 	const op = "repeat"
 	nd := len(t.shape)
@@ -191,9 +191,9 @@ func (t *Tensor) Repeat(sizes ...int) (result *Tensor) {
 
 // Tile repeats t as torch.tile: like Repeat, except that when dims has
 // fewer entries than t has dimensions it is padded with leading ones.
-func (t *Tensor) Tile(dims ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceTile(t, dims).done(&result)
+func (t *Tensor) Tile(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTile(t, dims)
 	}
 	if nd := len(t.shape); len(dims) < nd {
 		pad := make([]int, nd-len(dims), nd)
@@ -209,9 +209,9 @@ func (t *Tensor) Tile(dims ...int) (result *Tensor) {
 // (torch.repeat_interleave with an integer repeats and a dim): [a b] gives
 // [a a b b] for 2. Flatten t first for PyTorch's form without a dim. The
 // gradient sums the copies.
-func (t *Tensor) RepeatInterleave(repeats, dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceRepeatInterleave(t, repeats, dim).done(&result)
+func (t *Tensor) RepeatInterleave(repeats, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeatInterleave(t, repeats, dim)
 	}
 	const op = "repeat_interleave"
 	if repeats < 0 {
@@ -230,9 +230,9 @@ func (t *Tensor) RepeatInterleave(repeats, dim int) (result *Tensor) {
 // (torch.repeat_interleave with a tensor of repeats): repeats is an int64
 // or int32 tensor with one non-negative entry per element of dim, or a
 // single entry used for all of them.
-func (t *Tensor) RepeatInterleaveTensor(repeats *Tensor, dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceRepeatInterleaveTensor(t, repeats, dim).done(&result)
+func (t *Tensor) RepeatInterleaveTensor(repeats *Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeatInterleaveTensor(t, repeats, dim)
 	}
 	validNotNil("repeat_interleave", "input", t)
 	validNotNil("repeat_interleave", "repeats", repeats)
@@ -279,9 +279,9 @@ func (t *Tensor) moreRemapDim(op string, d int, m []int) *Tensor {
 // and bool inputs give int64, as PyTorch; float32 accumulates in float64
 // and float16 in float32. The gradient is the reversed running sum of the
 // gradient.
-func (t *Tensor) Cumsum(dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceCumsum(t, dim).done(&result)
+func (t *Tensor) Cumsum(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCumsum(t, dim)
 	}
 	return t.moreScan("cumsum", dim, false)
 }
@@ -292,9 +292,9 @@ func (t *Tensor) Cumsum(dim int) (result *Tensor) {
 // grad*out divided by t; otherwise an O(n) kernel computes it, or, while
 // recording a graph for higher derivatives, an O(n^2) composition of
 // differentiable ops.
-func (t *Tensor) Cumprod(dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceCumprod(t, dim).done(&result)
+func (t *Tensor) Cumprod(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCumprod(t, dim)
 	}
 	return t.moreScan("cumprod", dim, true)
 }
@@ -400,9 +400,9 @@ func moreCumprodGradZeros(x, g *Tensor, d int) *Tensor {
 // out[i] = t[i+1] - t[i] along dim, applied n times; each pass shortens dim
 // by one, down to size 0. Bool tensors use logical xor, as PyTorch. n = 0
 // returns t. t must have at least one dimension.
-func (t *Tensor) Diff(n, dim int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDiff(t, n, dim).done(&result)
+func (t *Tensor) Diff(n, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiff(t, n, dim)
 	}
 	const op = "diff"
 	if len(t.shape) == 0 {
@@ -433,35 +433,35 @@ func (t *Tensor) Diff(n, dim int) (result *Tensor) {
 // Any reports, as a 0-d tensor, whether some element of t is nonzero (NaN
 // is nonzero; an empty tensor gives false). The result is bool, except for
 // uint8 input, where it is uint8 as in PyTorch.
-func (t *Tensor) Any() (result *Tensor) {
-	if tracing.Load() {
-		defer traceAny(t).done(&result)
+func (t *Tensor) Any() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAny(t)
 	}
 	return t.moreAnyAll("any", nil, false, true)
 }
 
 // All reports, as a 0-d tensor, whether every element of t is nonzero (an
 // empty tensor gives true); dtypes as Any.
-func (t *Tensor) All() (result *Tensor) {
-	if tracing.Load() {
-		defer traceAll(t).done(&result)
+func (t *Tensor) All() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAll(t)
 	}
 	return t.moreAnyAll("all", nil, false, false)
 }
 
 // AnyDim is Any along dim, keeping it as size 1 when keepdim is set
 // (torch.any(x, dim, keepdim)).
-func (t *Tensor) AnyDim(dim int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAnyDim(t, dim, keepdim).done(&result)
+func (t *Tensor) AnyDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAnyDim(t, dim, keepdim)
 	}
 	return t.moreAnyAll("any", []int{dim}, keepdim, true)
 }
 
 // AllDim is All along dim, keeping it as size 1 when keepdim is set.
-func (t *Tensor) AllDim(dim int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAllDim(t, dim, keepdim).done(&result)
+func (t *Tensor) AllDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAllDim(t, dim, keepdim)
 	}
 	return t.moreAnyAll("all", []int{dim}, keepdim, false)
 }
@@ -506,9 +506,9 @@ func moreAnyAllT[T Elem](o []bool, r *reduction, isAny bool) {
 // CountNonzero returns the number of nonzero elements over dims (all when
 // none are given) as an int64 tensor (torch.count_nonzero). NaN counts as
 // nonzero.
-func (t *Tensor) CountNonzero(dims ...int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceCountNonzero(t, dims).done(&result)
+func (t *Tensor) CountNonzero(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCountNonzero(t, dims)
 	}
 	r := prepReduce("count_nonzero", t, dims, false)
 	if r.x.dtype == Float16 {
@@ -538,9 +538,9 @@ func (t *Tensor) CountNonzero(dims ...int) (result *Tensor) {
 // Nonzero returns the indices of the nonzero elements of t as an int64
 // tensor of shape [count, t.Dim()], one row of coordinates per element in
 // row-major order (torch.nonzero). NaN is nonzero.
-func (t *Tensor) Nonzero() (result *Tensor) {
-	if tracing.Load() {
-		defer traceNonzero(t).done(&result)
+func (t *Tensor) Nonzero() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNonzero(t)
 	}
 	x := t.Detach()
 	if x.dtype == Float16 {
@@ -603,9 +603,9 @@ func moreDiagLayout(shape, strides []int, offset, d1, d2 int) ([]int, []int, int
 // holds the elements t[..., i, ..., i+offset, ...] (offset > 0 is above the
 // main diagonal, < 0 below). Like every view it shares t's storage. The
 // gradient is zero off the diagonal.
-func (t *Tensor) Diagonal(offset, dim1, dim2 int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDiagonal(t, offset, dim1, dim2).done(&result)
+func (t *Tensor) Diagonal(offset, dim1, dim2 int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiagonal(t, offset, dim1, dim2)
 	}
 	const op = "diagonal"
 	nd := len(t.shape)
@@ -639,9 +639,9 @@ func moreDiagEmbed(op string, g *Tensor, shape []int, offset, d1, d2 int) *Tenso
 // Diag is torch.diag: for a 1-D t of n elements it returns the square
 // matrix of size n+|diagonal| with t on the given diagonal and zeros
 // elsewhere; for a 2-D t it returns a copy of that diagonal, as 1-D.
-func (t *Tensor) Diag(diagonal int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDiag(t, diagonal).done(&result)
+func (t *Tensor) Diag(diagonal int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiag(t, diagonal)
 	}
 	switch t.Dim() {
 	case 1:
@@ -656,9 +656,9 @@ func (t *Tensor) Diag(diagonal int) (result *Tensor) {
 
 // Trace returns the sum of the main diagonal of the 2-D tensor t as a 0-d
 // tensor (torch.trace); integer and bool inputs give int64.
-func (t *Tensor) Trace() (result *Tensor) {
-	if tracing.Load() {
-		defer traceTrace(t).done(&result)
+func (t *Tensor) Trace() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTrace(t)
 	}
 	if t.Dim() != 2 {
 		panicf("trace", "expected a 2-D tensor, got shape %v", t.shape)
@@ -668,9 +668,9 @@ func (t *Tensor) Trace() (result *Tensor) {
 
 // Outer returns the outer product of the 1-D tensors t and u
 // (torch.outer): out[i][j] = t[i]*u[j], with the promoted dtype.
-func (t *Tensor) Outer(u *Tensor) (result *Tensor) {
-	if tracing.Load() {
-		defer traceOuter(t, u).done(&result)
+func (t *Tensor) Outer(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOuter(t, u)
 	}
 	validNotNil2("outer", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {

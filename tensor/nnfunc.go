@@ -11,9 +11,9 @@ import (
 // by 1/(1-p), as F.dropout, drawing the mask from gen (nil means the default
 // generator). When training is false or p is 0 it returns x itself; p = 1
 // multiplies x by zero. The gradient is masked and scaled the same way.
-func Dropout(x *Tensor, p float64, training bool, gen *Generator) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDropout(x, p, training, gen).done(&result)
+func Dropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDropout(x, p, training, gen)
 	}
 	return nnfDropout("dropout", x, p, training, gen, x.shape)
 }
@@ -22,9 +22,9 @@ func Dropout(x *Tensor, p float64, training bool, gen *Generator) (result *Tenso
 // [C, H, W]) with probability p and scales the others by 1/(1-p), as
 // F.dropout2d. (PyTorch 1.13 reads a 3-D input as [N, C, L] with a
 // deprecation warning; Ember reads it as [C, H, W], as later releases do.)
-func Dropout2d(x *Tensor, p float64, training bool, gen *Generator) (result *Tensor) {
-	if tracing.Load() {
-		defer traceDropout2d(x, p, training, gen).done(&result)
+func Dropout2d(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDropout2d(x, p, training, gen)
 	}
 	const op = "dropout2d"
 	nd := len(x.shape)
@@ -67,9 +67,9 @@ func nnfDropout(op string, x *Tensor, p float64, training bool, gen *Generator, 
 // none. A negative paddingIdx means no padding row (PyTorch's negative
 // padding_idx, counted from the end, is written num+padding_idx here). An
 // index outside [0, num) panics.
-func Embedding(indices, weight *Tensor, paddingIdx int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceEmbedding(indices, weight, paddingIdx).done(&result)
+func Embedding(indices, weight *Tensor, paddingIdx int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEmbedding(indices, weight, paddingIdx)
 	}
 	validNotNil("embedding", "indices", indices)
 	validNotNil("embedding", "weight", weight)
@@ -171,9 +171,9 @@ type InterpolateOptions struct {
 // inputs, and its nearest backward both copy when out == in and read i/2
 // when out == 2*in even when the scale factor says otherwise; Ember's
 // gradient is always that of its forward.
-func Interpolate(x *Tensor, o InterpolateOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceInterpolate(x, o).done(&result)
+func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceInterpolate(x, o)
 	}
 	const op = "interpolate"
 	if len(x.shape) != 4 {
@@ -241,9 +241,9 @@ func Interpolate(x *Tensor, o InterpolateOptions) (result *Tensor) {
 // Upsample is Interpolate under the name of torch.nn.Upsample (and the
 // deprecated F.upsample): it resizes x by Size or ScaleFactor with
 // "nearest" or "bilinear" sampling.
-func Upsample(x *Tensor, opts InterpolateOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceUpsample(x, opts).done(&result)
+func Upsample(x *Tensor, opts InterpolateOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceUpsample(x, opts)
 	}
 	return Interpolate(x, opts)
 }

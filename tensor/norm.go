@@ -17,9 +17,9 @@ import (
 // with the unbiased batch variance for runningVar. In evaluation the running
 // statistics normalise and must be given. weight and bias ([C]) may be nil.
 // Gradients flow to x, weight and bias, never to the running statistics.
-func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceBatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps).done(&result)
+func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceBatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps)
 	}
 	validNotNil("batch_norm", "input", x)
 	const op = "batch_norm"
@@ -125,9 +125,9 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 // which must equal normalizedShape, as F.layer_norm: y = (x - mean) /
 // sqrt(var + eps) * weight + bias with the biased variance. weight and bias
 // have shape normalizedShape and may be nil.
-func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceLayerNorm(x, normalizedShape, weight, bias, eps).done(&result)
+func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLayerNorm(x, normalizedShape, weight, bias, eps)
 	}
 	validNotNil("layer_norm", "input", x)
 	const op = "layer_norm"
@@ -152,9 +152,9 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 // GroupNorm normalises x ([N, C, ...]) over groups of C/numGroups
 // consecutive channels (and all positions) per sample, as F.group_norm,
 // then applies the per-channel weight and bias ([C], may be nil).
-func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) (result *Tensor) {
-	if tracing.Load() {
-		defer traceGroupNorm(x, numGroups, weight, bias, eps).done(&result)
+func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGroupNorm(x, numGroups, weight, bias, eps)
 	}
 	validNotNil("group_norm", "input", x)
 	const op = "group_norm"

@@ -531,11 +531,13 @@ func runAbs(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Abs()}
 }
 
-func traceAbs(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAbs, in: []*Tensor{t}, attrs: Attrs{}}
+func traceAbs(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Abs()
+	reportOp(&opAbs, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAdaptiveAvgPool1d describes AdaptiveAvgPool1d.
@@ -553,11 +555,13 @@ func runAdaptiveAvgPool1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{AdaptiveAvgPool1d(in[0], a.int("out_l"))}
 }
 
-func traceAdaptiveAvgPool1d(x *Tensor, outL int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdaptiveAvgPool1d, in: []*Tensor{x}, attrs: Attrs{"out_l": int64(outL)}}
+func traceAdaptiveAvgPool1d(x *Tensor, outL int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"out_l": int64(outL)}
+	r0 := AdaptiveAvgPool1d(x, outL)
+	reportOp(&opAdaptiveAvgPool1d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAdaptiveAvgPool2d describes AdaptiveAvgPool2d.
@@ -575,11 +579,13 @@ func runAdaptiveAvgPool2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{AdaptiveAvgPool2d(in[0], a.int("out_h"), a.int("out_w"))}
 }
 
-func traceAdaptiveAvgPool2d(x *Tensor, outH int, outW int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdaptiveAvgPool2d, in: []*Tensor{x}, attrs: Attrs{"out_h": int64(outH), "out_w": int64(outW)}}
+func traceAdaptiveAvgPool2d(x *Tensor, outH int, outW int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"out_h": int64(outH), "out_w": int64(outW)}
+	r0 := AdaptiveAvgPool2d(x, outH, outW)
+	reportOp(&opAdaptiveAvgPool2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAdaptiveMaxPool1d describes AdaptiveMaxPool1d.
@@ -598,11 +604,13 @@ func runAdaptiveMaxPool1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceAdaptiveMaxPool1d(x *Tensor, outL int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdaptiveMaxPool1d, in: []*Tensor{x}, attrs: Attrs{"out_l": int64(outL)}}
+func traceAdaptiveMaxPool1d(x *Tensor, outL int) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"out_l": int64(outL)}
+	r0, r1 := AdaptiveMaxPool1d(x, outL)
+	reportOp(&opAdaptiveMaxPool1d, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opAdaptiveMaxPool2d describes AdaptiveMaxPool2d.
@@ -621,11 +629,13 @@ func runAdaptiveMaxPool2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceAdaptiveMaxPool2d(x *Tensor, outH int, outW int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdaptiveMaxPool2d, in: []*Tensor{x}, attrs: Attrs{"out_h": int64(outH), "out_w": int64(outW)}}
+func traceAdaptiveMaxPool2d(x *Tensor, outH int, outW int) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"out_h": int64(outH), "out_w": int64(outW)}
+	r0, r1 := AdaptiveMaxPool2d(x, outH, outW)
+	reportOp(&opAdaptiveMaxPool2d, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opAdd describes Tensor.Add.
@@ -642,11 +652,13 @@ func runAdd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Add(in[1])}
 }
 
-func traceAdd(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdd, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceAdd(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Add(u)
+	reportOp(&opAdd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAdd_ describes Tensor.Add_.
@@ -664,11 +676,13 @@ func runAdd_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Add_(in[1])}
 }
 
-func traceAdd_(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAdd_, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceAdd_(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Add_(u)
+	reportOp(&opAdd_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAddScalar describes Tensor.AddScalar.
@@ -686,11 +700,13 @@ func runAddScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].AddScalar(a.float("s"))}
 }
 
-func traceAddScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAddScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceAddScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.AddScalar(s)
+	reportOp(&opAddScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAddScaled_ describes Tensor.AddScaled_.
@@ -709,11 +725,13 @@ func runAddScaled_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].AddScaled_(in[1], a.float("alpha"))}
 }
 
-func traceAddScaled_(t *Tensor, u *Tensor, alpha float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAddScaled_, in: []*Tensor{t, u}, attrs: Attrs{"alpha": alpha}}
+func traceAddScaled_(t *Tensor, u *Tensor, alpha float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{"alpha": alpha}
+	r0 := t.AddScaled_(u, alpha)
+	reportOp(&opAddScaled_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAll describes Tensor.All.
@@ -730,11 +748,13 @@ func runAll(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].All()}
 }
 
-func traceAll(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAll, in: []*Tensor{t}, attrs: Attrs{}}
+func traceAll(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.All()
+	reportOp(&opAll, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAllDim describes Tensor.AllDim.
@@ -752,11 +772,13 @@ func runAllDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].AllDim(a.int("dim"), a.bool("keepdim"))}
 }
 
-func traceAllDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAllDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceAllDim(t *Tensor, dim int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0 := t.AllDim(dim, keepdim)
+	reportOp(&opAllDim, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAmax describes Tensor.Amax.
@@ -774,11 +796,13 @@ func runAmax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Amax(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceAmax(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAmax, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceAmax(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.Amax(dims, keepdim)
+	reportOp(&opAmax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAmin describes Tensor.Amin.
@@ -796,11 +820,13 @@ func runAmin(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Amin(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceAmin(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAmin, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceAmin(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.Amin(dims, keepdim)
+	reportOp(&opAmin, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAny describes Tensor.Any.
@@ -817,11 +843,13 @@ func runAny(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Any()}
 }
 
-func traceAny(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAny, in: []*Tensor{t}, attrs: Attrs{}}
+func traceAny(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Any()
+	reportOp(&opAny, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAnyDim describes Tensor.AnyDim.
@@ -839,11 +867,13 @@ func runAnyDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].AnyDim(a.int("dim"), a.bool("keepdim"))}
 }
 
-func traceAnyDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAnyDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceAnyDim(t *Tensor, dim int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0 := t.AnyDim(dim, keepdim)
+	reportOp(&opAnyDim, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArange describes Arange.
@@ -860,11 +890,13 @@ func runArange(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Arange(a.float("start"), a.float("end"), a.float("step"))}
 }
 
-func traceArange(start float64, end float64, step float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArange, in: []*Tensor{}, attrs: Attrs{"start": start, "end": end, "step": step}}
+func traceArange(start float64, end float64, step float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"start": start, "end": end, "step": step}
+	r0 := Arange(start, end, step)
+	reportOp(&opArange, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArangeInt describes ArangeInt.
@@ -881,11 +913,13 @@ func runArangeInt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{ArangeInt(a.int("start"), a.int("end"), a.int("step"))}
 }
 
-func traceArangeInt(start int, end int, step int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArangeInt, in: []*Tensor{}, attrs: Attrs{"start": int64(start), "end": int64(end), "step": int64(step)}}
+func traceArangeInt(start int, end int, step int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"start": int64(start), "end": int64(end), "step": int64(step)}
+	r0 := ArangeInt(start, end, step)
+	reportOp(&opArangeInt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArgmax describes Tensor.Argmax.
@@ -902,11 +936,13 @@ func runArgmax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Argmax()}
 }
 
-func traceArgmax(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArgmax, in: []*Tensor{t}, attrs: Attrs{}}
+func traceArgmax(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Argmax()
+	reportOp(&opArgmax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArgmaxDim describes Tensor.ArgmaxDim.
@@ -924,11 +960,13 @@ func runArgmaxDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ArgmaxDim(a.int("dim"), a.bool("keepdim"))}
 }
 
-func traceArgmaxDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArgmaxDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceArgmaxDim(t *Tensor, dim int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0 := t.ArgmaxDim(dim, keepdim)
+	reportOp(&opArgmaxDim, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArgmin describes Tensor.Argmin.
@@ -945,11 +983,13 @@ func runArgmin(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Argmin()}
 }
 
-func traceArgmin(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArgmin, in: []*Tensor{t}, attrs: Attrs{}}
+func traceArgmin(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Argmin()
+	reportOp(&opArgmin, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArgminDim describes Tensor.ArgminDim.
@@ -967,11 +1007,13 @@ func runArgminDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ArgminDim(a.int("dim"), a.bool("keepdim"))}
 }
 
-func traceArgminDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArgminDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceArgminDim(t *Tensor, dim int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0 := t.ArgminDim(dim, keepdim)
+	reportOp(&opArgminDim, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opArgsort describes Tensor.Argsort.
@@ -989,11 +1031,13 @@ func runArgsort(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Argsort(a.int("dim"), a.bool("descending"))}
 }
 
-func traceArgsort(t *Tensor, dim int, descending bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opArgsort, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "descending": descending}}
+func traceArgsort(t *Tensor, dim int, descending bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "descending": descending}
+	r0 := t.Argsort(dim, descending)
+	reportOp(&opArgsort, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAvgPool1d describes AvgPool1d.
@@ -1011,11 +1055,13 @@ func runAvgPool1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{AvgPool1d(in[0], AvgPool1dOptions{KernelSize: a.int("kernel_size"), Stride: a.int("stride"), Padding: a.int("padding"), CeilMode: a.bool("ceil_mode"), ExcludePad: a.bool("exclude_pad")})}
 }
 
-func traceAvgPool1d(x *Tensor, o AvgPool1dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAvgPool1d, in: []*Tensor{x}, attrs: Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "ceil_mode": o.CeilMode, "exclude_pad": o.ExcludePad}}
+func traceAvgPool1d(x *Tensor, o AvgPool1dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "ceil_mode": o.CeilMode, "exclude_pad": o.ExcludePad}
+	r0 := AvgPool1d(x, o)
+	reportOp(&opAvgPool1d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opAvgPool2d describes AvgPool2d.
@@ -1033,11 +1079,13 @@ func runAvgPool2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{AvgPool2d(in[0], AvgPool2dOptions{KernelSize: a.ints("kernel_size"), Stride: a.ints("stride"), Padding: a.ints("padding"), CeilMode: a.bool("ceil_mode"), ExcludePad: a.bool("exclude_pad"), DivisorOverride: a.int("divisor_override")})}
 }
 
-func traceAvgPool2d(x *Tensor, o AvgPool2dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opAvgPool2d, in: []*Tensor{x}, attrs: Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "ceil_mode": o.CeilMode, "exclude_pad": o.ExcludePad, "divisor_override": int64(o.DivisorOverride)}}
+func traceAvgPool2d(x *Tensor, o AvgPool2dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "ceil_mode": o.CeilMode, "exclude_pad": o.ExcludePad, "divisor_override": int64(o.DivisorOverride)}
+	r0 := AvgPool2d(x, o)
+	reportOp(&opAvgPool2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opBatchNorm describes BatchNorm.
@@ -1055,11 +1103,13 @@ func runBatchNorm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{BatchNorm(in[0], in[1], in[2], in[3], in[4], a.bool("training"), a.float("momentum"), a.float("eps"))}
 }
 
-func traceBatchNorm(x *Tensor, runningMean *Tensor, runningVar *Tensor, weight *Tensor, bias *Tensor, training bool, momentum float64, eps float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opBatchNorm, in: []*Tensor{x, runningMean, runningVar, weight, bias}, attrs: Attrs{"training": training, "momentum": momentum, "eps": eps}}
+func traceBatchNorm(x *Tensor, runningMean *Tensor, runningVar *Tensor, weight *Tensor, bias *Tensor, training bool, momentum float64, eps float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, runningMean, runningVar, weight, bias}, Attrs{"training": training, "momentum": momentum, "eps": eps}
+	r0 := BatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps)
+	reportOp(&opBatchNorm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opBmm describes Tensor.Bmm.
@@ -1076,11 +1126,13 @@ func runBmm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Bmm(in[1])}
 }
 
-func traceBmm(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opBmm, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceBmm(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Bmm(u)
+	reportOp(&opBmm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opBroadcastTo describes Tensor.BroadcastTo.
@@ -1098,11 +1150,13 @@ func runBroadcastTo(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].BroadcastTo(a.ints("shape")...)}
 }
 
-func traceBroadcastTo(t *Tensor, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opBroadcastTo, in: []*Tensor{t}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceBroadcastTo(t *Tensor, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"shape": intsAttr(shape)}
+	r0 := t.BroadcastTo(shape...)
+	reportOp(&opBroadcastTo, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCat describes Cat.
@@ -1120,11 +1174,13 @@ func runCat(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Cat(in[0:], a.int("dim"))}
 }
 
-func traceCat(ts []*Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCat, in: append([]*Tensor{}, ts...), attrs: Attrs{"dim": int64(dim)}}
+func traceCat(ts []*Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := append([]*Tensor{}, ts...), Attrs{"dim": int64(dim)}
+	r0 := Cat(ts, dim)
+	reportOp(&opCat, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCeil describes Tensor.Ceil.
@@ -1141,11 +1197,13 @@ func runCeil(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Ceil()}
 }
 
-func traceCeil(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCeil, in: []*Tensor{t}, attrs: Attrs{}}
+func traceCeil(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Ceil()
+	reportOp(&opCeil, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opChunk describes Tensor.Chunk.
@@ -1163,11 +1221,13 @@ func runChunk(in []*Tensor, a Attrs) []*Tensor {
 	return in[0].Chunk(a.int("n"), a.int("dim"))
 }
 
-func traceChunk(t *Tensor, n int, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opChunk, in: []*Tensor{t}, attrs: Attrs{"n": int64(n), "dim": int64(dim)}}
+func traceChunk(t *Tensor, n int, dim int) []*Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"n": int64(n), "dim": int64(dim)}
+	res := t.Chunk(n, dim)
+	reportOp(&opChunk, ins, attrs, res)
+	return res
 }
 
 // opClamp describes Tensor.Clamp.
@@ -1185,11 +1245,13 @@ func runClamp(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Clamp(a.float("lo"), a.float("hi"))}
 }
 
-func traceClamp(t *Tensor, lo float64, hi float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opClamp, in: []*Tensor{t}, attrs: Attrs{"lo": lo, "hi": hi}}
+func traceClamp(t *Tensor, lo float64, hi float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"lo": lo, "hi": hi}
+	r0 := t.Clamp(lo, hi)
+	reportOp(&opClamp, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opClampMax describes Tensor.ClampMax.
@@ -1207,11 +1269,13 @@ func runClampMax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ClampMax(a.float("hi"))}
 }
 
-func traceClampMax(t *Tensor, hi float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opClampMax, in: []*Tensor{t}, attrs: Attrs{"hi": hi}}
+func traceClampMax(t *Tensor, hi float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"hi": hi}
+	r0 := t.ClampMax(hi)
+	reportOp(&opClampMax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opClampMin describes Tensor.ClampMin.
@@ -1229,11 +1293,13 @@ func runClampMin(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ClampMin(a.float("lo"))}
 }
 
-func traceClampMin(t *Tensor, lo float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opClampMin, in: []*Tensor{t}, attrs: Attrs{"lo": lo}}
+func traceClampMin(t *Tensor, lo float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"lo": lo}
+	r0 := t.ClampMin(lo)
+	reportOp(&opClampMin, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opClampTensor describes Tensor.ClampTensor.
@@ -1250,11 +1316,13 @@ func runClampTensor(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ClampTensor(in[1], in[2])}
 }
 
-func traceClampTensor(t *Tensor, lo *Tensor, hi *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opClampTensor, in: []*Tensor{t, lo, hi}, attrs: Attrs{}}
+func traceClampTensor(t *Tensor, lo *Tensor, hi *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, lo, hi}, Attrs{}
+	r0 := t.ClampTensor(lo, hi)
+	reportOp(&opClampTensor, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opClone describes Tensor.Clone.
@@ -1271,11 +1339,13 @@ func runClone(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Clone()}
 }
 
-func traceClone(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opClone, in: []*Tensor{t}, attrs: Attrs{}}
+func traceClone(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Clone()
+	reportOp(&opClone, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opContiguous describes Tensor.Contiguous.
@@ -1292,11 +1362,13 @@ func runContiguous(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Contiguous()}
 }
 
-func traceContiguous(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opContiguous, in: []*Tensor{t}, attrs: Attrs{}}
+func traceContiguous(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Contiguous()
+	reportOp(&opContiguous, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opConv1d describes Conv1d.
@@ -1314,11 +1386,13 @@ func runConv1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Conv1d(in[0], in[1], in[2], Conv1dOptions{Stride: a.int("stride"), Padding: a.int("padding"), PaddingMode: a.string("padding_mode"), Dilation: a.int("dilation"), Groups: a.int("groups")})}
 }
 
-func traceConv1d(x *Tensor, w *Tensor, b *Tensor, o Conv1dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opConv1d, in: []*Tensor{x, w, b}, attrs: Attrs{"stride": int64(o.Stride), "padding": int64(o.Padding), "padding_mode": o.PaddingMode, "dilation": int64(o.Dilation), "groups": int64(o.Groups)}}
+func traceConv1d(x *Tensor, w *Tensor, b *Tensor, o Conv1dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, w, b}, Attrs{"stride": int64(o.Stride), "padding": int64(o.Padding), "padding_mode": o.PaddingMode, "dilation": int64(o.Dilation), "groups": int64(o.Groups)}
+	r0 := Conv1d(x, w, b, o)
+	reportOp(&opConv1d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opConv2d describes Conv2d.
@@ -1336,11 +1410,13 @@ func runConv2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Conv2d(in[0], in[1], in[2], Conv2dOptions{Stride: a.ints("stride"), Padding: a.ints("padding"), PaddingMode: a.string("padding_mode"), Dilation: a.ints("dilation"), Groups: a.int("groups")})}
 }
 
-func traceConv2d(x *Tensor, w *Tensor, b *Tensor, o Conv2dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opConv2d, in: []*Tensor{x, w, b}, attrs: Attrs{"stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "padding_mode": o.PaddingMode, "dilation": intsAttr(o.Dilation), "groups": int64(o.Groups)}}
+func traceConv2d(x *Tensor, w *Tensor, b *Tensor, o Conv2dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, w, b}, Attrs{"stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "padding_mode": o.PaddingMode, "dilation": intsAttr(o.Dilation), "groups": int64(o.Groups)}
+	r0 := Conv2d(x, w, b, o)
+	reportOp(&opConv2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opConvTranspose1d describes ConvTranspose1d.
@@ -1358,11 +1434,13 @@ func runConvTranspose1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{ConvTranspose1d(in[0], in[1], in[2], ConvTranspose1dOptions{Stride: a.int("stride"), Padding: a.int("padding"), OutputPadding: a.int("output_padding"), Dilation: a.int("dilation"), Groups: a.int("groups")})}
 }
 
-func traceConvTranspose1d(x *Tensor, w *Tensor, b *Tensor, o ConvTranspose1dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opConvTranspose1d, in: []*Tensor{x, w, b}, attrs: Attrs{"stride": int64(o.Stride), "padding": int64(o.Padding), "output_padding": int64(o.OutputPadding), "dilation": int64(o.Dilation), "groups": int64(o.Groups)}}
+func traceConvTranspose1d(x *Tensor, w *Tensor, b *Tensor, o ConvTranspose1dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, w, b}, Attrs{"stride": int64(o.Stride), "padding": int64(o.Padding), "output_padding": int64(o.OutputPadding), "dilation": int64(o.Dilation), "groups": int64(o.Groups)}
+	r0 := ConvTranspose1d(x, w, b, o)
+	reportOp(&opConvTranspose1d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opConvTranspose2d describes ConvTranspose2d.
@@ -1380,11 +1458,13 @@ func runConvTranspose2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{ConvTranspose2d(in[0], in[1], in[2], ConvTranspose2dOptions{Stride: a.ints("stride"), Padding: a.ints("padding"), OutputPadding: a.ints("output_padding"), Dilation: a.ints("dilation"), Groups: a.int("groups")})}
 }
 
-func traceConvTranspose2d(x *Tensor, w *Tensor, b *Tensor, o ConvTranspose2dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opConvTranspose2d, in: []*Tensor{x, w, b}, attrs: Attrs{"stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "output_padding": intsAttr(o.OutputPadding), "dilation": intsAttr(o.Dilation), "groups": int64(o.Groups)}}
+func traceConvTranspose2d(x *Tensor, w *Tensor, b *Tensor, o ConvTranspose2dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, w, b}, Attrs{"stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "output_padding": intsAttr(o.OutputPadding), "dilation": intsAttr(o.Dilation), "groups": int64(o.Groups)}
+	r0 := ConvTranspose2d(x, w, b, o)
+	reportOp(&opConvTranspose2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCopy_ describes Tensor.Copy_.
@@ -1402,11 +1482,13 @@ func runCopy_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Copy_(in[1])}
 }
 
-func traceCopy_(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCopy_, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceCopy_(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Copy_(u)
+	reportOp(&opCopy_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCos describes Tensor.Cos.
@@ -1423,11 +1505,13 @@ func runCos(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Cos()}
 }
 
-func traceCos(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCos, in: []*Tensor{t}, attrs: Attrs{}}
+func traceCos(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Cos()
+	reportOp(&opCos, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCountNonzero describes Tensor.CountNonzero.
@@ -1445,11 +1529,13 @@ func runCountNonzero(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].CountNonzero(a.ints("dims")...)}
 }
 
-func traceCountNonzero(t *Tensor, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCountNonzero, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims)}}
+func traceCountNonzero(t *Tensor, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
+	r0 := t.CountNonzero(dims...)
+	reportOp(&opCountNonzero, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCumprod describes Tensor.Cumprod.
@@ -1467,11 +1553,13 @@ func runCumprod(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Cumprod(a.int("dim"))}
 }
 
-func traceCumprod(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCumprod, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceCumprod(t *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	r0 := t.Cumprod(dim)
+	reportOp(&opCumprod, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opCumsum describes Tensor.Cumsum.
@@ -1489,11 +1577,13 @@ func runCumsum(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Cumsum(a.int("dim"))}
 }
 
-func traceCumsum(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opCumsum, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceCumsum(t *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	r0 := t.Cumsum(dim)
+	reportOp(&opCumsum, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDetach describes Tensor.Detach.
@@ -1510,11 +1600,13 @@ func runDetach(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Detach()}
 }
 
-func traceDetach(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDetach, in: []*Tensor{t}, attrs: Attrs{}}
+func traceDetach(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Detach()
+	reportOp(&opDetach, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDiag describes Tensor.Diag.
@@ -1532,11 +1624,13 @@ func runDiag(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Diag(a.int("diagonal"))}
 }
 
-func traceDiag(t *Tensor, diagonal int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDiag, in: []*Tensor{t}, attrs: Attrs{"diagonal": int64(diagonal)}}
+func traceDiag(t *Tensor, diagonal int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"diagonal": int64(diagonal)}
+	r0 := t.Diag(diagonal)
+	reportOp(&opDiag, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDiagonal describes Tensor.Diagonal.
@@ -1554,11 +1648,13 @@ func runDiagonal(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Diagonal(a.int("offset"), a.int("dim1"), a.int("dim2"))}
 }
 
-func traceDiagonal(t *Tensor, offset int, dim1 int, dim2 int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDiagonal, in: []*Tensor{t}, attrs: Attrs{"offset": int64(offset), "dim1": int64(dim1), "dim2": int64(dim2)}}
+func traceDiagonal(t *Tensor, offset int, dim1 int, dim2 int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"offset": int64(offset), "dim1": int64(dim1), "dim2": int64(dim2)}
+	r0 := t.Diagonal(offset, dim1, dim2)
+	reportOp(&opDiagonal, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDiff describes Tensor.Diff.
@@ -1576,11 +1672,13 @@ func runDiff(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Diff(a.int("n"), a.int("dim"))}
 }
 
-func traceDiff(t *Tensor, n int, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDiff, in: []*Tensor{t}, attrs: Attrs{"n": int64(n), "dim": int64(dim)}}
+func traceDiff(t *Tensor, n int, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"n": int64(n), "dim": int64(dim)}
+	r0 := t.Diff(n, dim)
+	reportOp(&opDiff, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDiv describes Tensor.Div.
@@ -1597,11 +1695,13 @@ func runDiv(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Div(in[1])}
 }
 
-func traceDiv(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDiv, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceDiv(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Div(u)
+	reportOp(&opDiv, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDiv_ describes Tensor.Div_.
@@ -1619,11 +1719,13 @@ func runDiv_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Div_(in[1])}
 }
 
-func traceDiv_(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDiv_, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceDiv_(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Div_(u)
+	reportOp(&opDiv_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDivScalar describes Tensor.DivScalar.
@@ -1641,11 +1743,13 @@ func runDivScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].DivScalar(a.float("s"))}
 }
 
-func traceDivScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDivScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceDivScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.DivScalar(s)
+	reportOp(&opDivScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDot describes Tensor.Dot.
@@ -1662,11 +1766,13 @@ func runDot(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Dot(in[1])}
 }
 
-func traceDot(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDot, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceDot(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Dot(u)
+	reportOp(&opDot, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDouble describes Tensor.Double.
@@ -1683,11 +1789,13 @@ func runDouble(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Double()}
 }
 
-func traceDouble(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDouble, in: []*Tensor{t}, attrs: Attrs{}}
+func traceDouble(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Double()
+	reportOp(&opDouble, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDropout describes Dropout.
@@ -1705,11 +1813,13 @@ func runDropout(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Dropout(in[0], a.float("p"), a.bool("training"), nil)}
 }
 
-func traceDropout(x *Tensor, p float64, training bool, gen *Generator) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDropout, in: []*Tensor{x}, attrs: Attrs{"p": p, "training": training}}
+func traceDropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"p": p, "training": training}
+	r0 := Dropout(x, p, training, gen)
+	reportOp(&opDropout, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opDropout2d describes Dropout2d.
@@ -1727,11 +1837,13 @@ func runDropout2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Dropout2d(in[0], a.float("p"), a.bool("training"), nil)}
 }
 
-func traceDropout2d(x *Tensor, p float64, training bool, gen *Generator) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opDropout2d, in: []*Tensor{x}, attrs: Attrs{"p": p, "training": training}}
+func traceDropout2d(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"p": p, "training": training}
+	r0 := Dropout2d(x, p, training, gen)
+	reportOp(&opDropout2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opELU describes Tensor.ELU.
@@ -1749,11 +1861,13 @@ func runELU(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ELU(a.float("alpha"))}
 }
 
-func traceELU(t *Tensor, alpha float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opELU, in: []*Tensor{t}, attrs: Attrs{"alpha": alpha}}
+func traceELU(t *Tensor, alpha float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"alpha": alpha}
+	r0 := t.ELU(alpha)
+	reportOp(&opELU, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opEmbedding describes Embedding.
@@ -1771,11 +1885,13 @@ func runEmbedding(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Embedding(in[0], in[1], a.int("padding_idx"))}
 }
 
-func traceEmbedding(indices *Tensor, weight *Tensor, paddingIdx int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opEmbedding, in: []*Tensor{indices, weight}, attrs: Attrs{"padding_idx": int64(paddingIdx)}}
+func traceEmbedding(indices *Tensor, weight *Tensor, paddingIdx int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{indices, weight}, Attrs{"padding_idx": int64(paddingIdx)}
+	r0 := Embedding(indices, weight, paddingIdx)
+	reportOp(&opEmbedding, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opEmpty describes Empty.
@@ -1792,11 +1908,13 @@ func runEmpty(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Empty(a.dtype("dt"), a.ints("shape")...)}
 }
 
-func traceEmpty(dt DType, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opEmpty, in: []*Tensor{}, attrs: Attrs{"dt": dt, "shape": intsAttr(shape)}}
+func traceEmpty(dt DType, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"dt": dt, "shape": intsAttr(shape)}
+	r0 := Empty(dt, shape...)
+	reportOp(&opEmpty, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opEq describes Tensor.Eq.
@@ -1813,11 +1931,13 @@ func runEq(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Eq(in[1])}
 }
 
-func traceEq(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opEq, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceEq(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Eq(u)
+	reportOp(&opEq, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opEqScalar describes Tensor.EqScalar.
@@ -1835,11 +1955,13 @@ func runEqScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].EqScalar(a.float("s"))}
 }
 
-func traceEqScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opEqScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceEqScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.EqScalar(s)
+	reportOp(&opEqScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opErf describes Tensor.Erf.
@@ -1856,11 +1978,13 @@ func runErf(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Erf()}
 }
 
-func traceErf(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opErf, in: []*Tensor{t}, attrs: Attrs{}}
+func traceErf(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Erf()
+	reportOp(&opErf, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opExp describes Tensor.Exp.
@@ -1877,11 +2001,13 @@ func runExp(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Exp()}
 }
 
-func traceExp(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opExp, in: []*Tensor{t}, attrs: Attrs{}}
+func traceExp(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Exp()
+	reportOp(&opExp, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opExpand describes Tensor.Expand.
@@ -1899,11 +2025,13 @@ func runExpand(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Expand(a.ints("shape")...)}
 }
 
-func traceExpand(t *Tensor, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opExpand, in: []*Tensor{t}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceExpand(t *Tensor, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"shape": intsAttr(shape)}
+	r0 := t.Expand(shape...)
+	reportOp(&opExpand, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opExpandAs describes Tensor.ExpandAs.
@@ -1920,11 +2048,13 @@ func runExpandAs(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ExpandAs(in[1])}
 }
 
-func traceExpandAs(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opExpandAs, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceExpandAs(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.ExpandAs(u)
+	reportOp(&opExpandAs, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opEye describes Eye.
@@ -1941,11 +2071,13 @@ func runEye(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Eye(a.int("n"), a.ints("m")...)}
 }
 
-func traceEye(n int, m []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opEye, in: []*Tensor{}, attrs: Attrs{"n": int64(n), "m": intsAttr(m)}}
+func traceEye(n int, m []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"n": int64(n), "m": intsAttr(m)}
+	r0 := Eye(n, m...)
+	reportOp(&opEye, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFill_ describes Tensor.Fill_.
@@ -1964,11 +2096,13 @@ func runFill_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Fill_(a.float("v"))}
 }
 
-func traceFill_(t *Tensor, v float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFill_, in: []*Tensor{t}, attrs: Attrs{"v": v}}
+func traceFill_(t *Tensor, v float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"v": v}
+	r0 := t.Fill_(v)
+	reportOp(&opFill_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFlatten describes Tensor.Flatten.
@@ -1986,11 +2120,13 @@ func runFlatten(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Flatten(a.int("start"), a.int("end"))}
 }
 
-func traceFlatten(t *Tensor, start int, end int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFlatten, in: []*Tensor{t}, attrs: Attrs{"start": int64(start), "end": int64(end)}}
+func traceFlatten(t *Tensor, start int, end int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"start": int64(start), "end": int64(end)}
+	r0 := t.Flatten(start, end)
+	reportOp(&opFlatten, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFlip describes Tensor.Flip.
@@ -2008,11 +2144,13 @@ func runFlip(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Flip(a.ints("dims")...)}
 }
 
-func traceFlip(t *Tensor, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFlip, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims)}}
+func traceFlip(t *Tensor, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
+	r0 := t.Flip(dims...)
+	reportOp(&opFlip, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFloat describes Tensor.Float.
@@ -2029,11 +2167,13 @@ func runFloat(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Float()}
 }
 
-func traceFloat(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFloat, in: []*Tensor{t}, attrs: Attrs{}}
+func traceFloat(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Float()
+	reportOp(&opFloat, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFloor describes Tensor.Floor.
@@ -2050,11 +2190,13 @@ func runFloor(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Floor()}
 }
 
-func traceFloor(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFloor, in: []*Tensor{t}, attrs: Attrs{}}
+func traceFloor(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Floor()
+	reportOp(&opFloor, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFloorDivide describes Tensor.FloorDivide.
@@ -2071,11 +2213,13 @@ func runFloorDivide(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].FloorDivide(in[1])}
 }
 
-func traceFloorDivide(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFloorDivide, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceFloorDivide(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.FloorDivide(u)
+	reportOp(&opFloorDivide, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFloorDivideScalar describes Tensor.FloorDivideScalar.
@@ -2093,11 +2237,13 @@ func runFloorDivideScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].FloorDivideScalar(a.float("s"))}
 }
 
-func traceFloorDivideScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFloorDivideScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceFloorDivideScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.FloorDivideScalar(s)
+	reportOp(&opFloorDivideScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFrobeniusNorm describes Tensor.FrobeniusNorm.
@@ -2115,11 +2261,13 @@ func runFrobeniusNorm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].FrobeniusNorm(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceFrobeniusNorm(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFrobeniusNorm, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceFrobeniusNorm(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.FrobeniusNorm(dims, keepdim)
+	reportOp(&opFrobeniusNorm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFull describes Full.
@@ -2136,11 +2284,13 @@ func runFull(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Full(a.float("v"), a.ints("shape")...)}
 }
 
-func traceFull(v float64, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFull, in: []*Tensor{}, attrs: Attrs{"v": v, "shape": intsAttr(shape)}}
+func traceFull(v float64, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"v": v, "shape": intsAttr(shape)}
+	r0 := Full(v, shape...)
+	reportOp(&opFull, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opFullLike describes FullLike.
@@ -2158,11 +2308,13 @@ func runFullLike(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{FullLike(in[0], a.float("v"))}
 }
 
-func traceFullLike(t *Tensor, v float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opFullLike, in: []*Tensor{t}, attrs: Attrs{"v": v}}
+func traceFullLike(t *Tensor, v float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"v": v}
+	r0 := FullLike(t, v)
+	reportOp(&opFullLike, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGather describes Tensor.Gather.
@@ -2180,11 +2332,13 @@ func runGather(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Gather(a.int("dim"), in[1])}
 }
 
-func traceGather(t *Tensor, dim int, index *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGather, in: []*Tensor{t, index}, attrs: Attrs{"dim": int64(dim)}}
+func traceGather(t *Tensor, dim int, index *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index}, Attrs{"dim": int64(dim)}
+	r0 := t.Gather(dim, index)
+	reportOp(&opGather, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGe describes Tensor.Ge.
@@ -2201,11 +2355,13 @@ func runGe(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Ge(in[1])}
 }
 
-func traceGe(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGe, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceGe(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Ge(u)
+	reportOp(&opGe, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGeScalar describes Tensor.GeScalar.
@@ -2223,11 +2379,13 @@ func runGeScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].GeScalar(a.float("s"))}
 }
 
-func traceGeScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGeScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceGeScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.GeScalar(s)
+	reportOp(&opGeScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGELU describes Tensor.GELU.
@@ -2245,11 +2403,13 @@ func runGELU(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].GELU(a.string("approximate"))}
 }
 
-func traceGELU(t *Tensor, approximate string) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGELU, in: []*Tensor{t}, attrs: Attrs{"approximate": approximate}}
+func traceGELU(t *Tensor, approximate string) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"approximate": approximate}
+	r0 := t.GELU(approximate)
+	reportOp(&opGELU, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGroupNorm describes GroupNorm.
@@ -2267,11 +2427,13 @@ func runGroupNorm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{GroupNorm(in[0], a.int("num_groups"), in[1], in[2], a.float("eps"))}
 }
 
-func traceGroupNorm(x *Tensor, numGroups int, weight *Tensor, bias *Tensor, eps float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGroupNorm, in: []*Tensor{x, weight, bias}, attrs: Attrs{"num_groups": int64(numGroups), "eps": eps}}
+func traceGroupNorm(x *Tensor, numGroups int, weight *Tensor, bias *Tensor, eps float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, weight, bias}, Attrs{"num_groups": int64(numGroups), "eps": eps}
+	r0 := GroupNorm(x, numGroups, weight, bias, eps)
+	reportOp(&opGroupNorm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGt describes Tensor.Gt.
@@ -2288,11 +2450,13 @@ func runGt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Gt(in[1])}
 }
 
-func traceGt(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGt, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceGt(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Gt(u)
+	reportOp(&opGt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opGtScalar describes Tensor.GtScalar.
@@ -2310,11 +2474,13 @@ func runGtScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].GtScalar(a.float("s"))}
 }
 
-func traceGtScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opGtScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceGtScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.GtScalar(s)
+	reportOp(&opGtScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opHardsigmoid describes Tensor.Hardsigmoid.
@@ -2331,11 +2497,13 @@ func runHardsigmoid(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Hardsigmoid()}
 }
 
-func traceHardsigmoid(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opHardsigmoid, in: []*Tensor{t}, attrs: Attrs{}}
+func traceHardsigmoid(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Hardsigmoid()
+	reportOp(&opHardsigmoid, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opHardswish describes Tensor.Hardswish.
@@ -2352,11 +2520,13 @@ func runHardswish(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Hardswish()}
 }
 
-func traceHardswish(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opHardswish, in: []*Tensor{t}, attrs: Attrs{}}
+func traceHardswish(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Hardswish()
+	reportOp(&opHardswish, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opHardtanh describes Tensor.Hardtanh.
@@ -2374,11 +2544,13 @@ func runHardtanh(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Hardtanh(a.float("lo"), a.float("hi"))}
 }
 
-func traceHardtanh(t *Tensor, lo float64, hi float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opHardtanh, in: []*Tensor{t}, attrs: Attrs{"lo": lo, "hi": hi}}
+func traceHardtanh(t *Tensor, lo float64, hi float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"lo": lo, "hi": hi}
+	r0 := t.Hardtanh(lo, hi)
+	reportOp(&opHardtanh, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opHardtanh_ describes Tensor.Hardtanh_.
@@ -2397,11 +2569,13 @@ func runHardtanh_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Hardtanh_(a.float("lo"), a.float("hi"))}
 }
 
-func traceHardtanh_(t *Tensor, lo float64, hi float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opHardtanh_, in: []*Tensor{t}, attrs: Attrs{"lo": lo, "hi": hi}}
+func traceHardtanh_(t *Tensor, lo float64, hi float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"lo": lo, "hi": hi}
+	r0 := t.Hardtanh_(lo, hi)
+	reportOp(&opHardtanh_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opIndexAdd describes Tensor.IndexAdd.
@@ -2419,11 +2593,13 @@ func runIndexAdd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].IndexAdd(a.int("dim"), in[1], in[2])}
 }
 
-func traceIndexAdd(t *Tensor, dim int, index *Tensor, src *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opIndexAdd, in: []*Tensor{t, index, src}, attrs: Attrs{"dim": int64(dim)}}
+func traceIndexAdd(t *Tensor, dim int, index *Tensor, src *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index, src}, Attrs{"dim": int64(dim)}
+	r0 := t.IndexAdd(dim, index, src)
+	reportOp(&opIndexAdd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opIndexCopy describes Tensor.IndexCopy.
@@ -2441,11 +2617,13 @@ func runIndexCopy(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].IndexCopy(a.int("dim"), in[1], in[2])}
 }
 
-func traceIndexCopy(t *Tensor, dim int, index *Tensor, src *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opIndexCopy, in: []*Tensor{t, index, src}, attrs: Attrs{"dim": int64(dim)}}
+func traceIndexCopy(t *Tensor, dim int, index *Tensor, src *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index, src}, Attrs{"dim": int64(dim)}
+	r0 := t.IndexCopy(dim, index, src)
+	reportOp(&opIndexCopy, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opIndexPut describes Tensor.IndexPut.
@@ -2463,11 +2641,13 @@ func runIndexPut(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].IndexPut(in[2:], in[1], a.bool("accumulate"))}
 }
 
-func traceIndexPut(t *Tensor, indices []*Tensor, values *Tensor, accumulate bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opIndexPut, in: append([]*Tensor{t, values}, indices...), attrs: Attrs{"accumulate": accumulate}}
+func traceIndexPut(t *Tensor, indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := append([]*Tensor{t, values}, indices...), Attrs{"accumulate": accumulate}
+	r0 := t.IndexPut(indices, values, accumulate)
+	reportOp(&opIndexPut, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opIndexSelect describes Tensor.IndexSelect.
@@ -2485,11 +2665,13 @@ func runIndexSelect(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].IndexSelect(a.int("dim"), in[1])}
 }
 
-func traceIndexSelect(t *Tensor, dim int, index *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opIndexSelect, in: []*Tensor{t, index}, attrs: Attrs{"dim": int64(dim)}}
+func traceIndexSelect(t *Tensor, dim int, index *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index}, Attrs{"dim": int64(dim)}
+	r0 := t.IndexSelect(dim, index)
+	reportOp(&opIndexSelect, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opInterpolate describes Interpolate.
@@ -2507,11 +2689,13 @@ func runInterpolate(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Interpolate(in[0], InterpolateOptions{Size: a.ints("size"), ScaleFactor: a.floats("scale_factor"), Mode: a.string("mode"), AlignCorners: a.bool("align_corners"), RecomputeScaleFactor: a.bool("recompute_scale_factor")})}
 }
 
-func traceInterpolate(x *Tensor, o InterpolateOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opInterpolate, in: []*Tensor{x}, attrs: Attrs{"size": intsAttr(o.Size), "scale_factor": floatsAttr(o.ScaleFactor), "mode": o.Mode, "align_corners": o.AlignCorners, "recompute_scale_factor": o.RecomputeScaleFactor}}
+func traceInterpolate(x *Tensor, o InterpolateOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"size": intsAttr(o.Size), "scale_factor": floatsAttr(o.ScaleFactor), "mode": o.Mode, "align_corners": o.AlignCorners, "recompute_scale_factor": o.RecomputeScaleFactor}
+	r0 := Interpolate(x, o)
+	reportOp(&opInterpolate, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opIsClose describes IsClose.
@@ -2529,11 +2713,13 @@ func runIsClose(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{IsClose(in[0], in[1], a.float("rtol"), a.float("atol"), a.bool("equal_nan"))}
 }
 
-func traceIsClose(a *Tensor, b *Tensor, rtol float64, atol float64, equalNaN bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opIsClose, in: []*Tensor{a, b}, attrs: Attrs{"rtol": rtol, "atol": atol, "equal_nan": equalNaN}}
+func traceIsClose(a *Tensor, b *Tensor, rtol float64, atol float64, equalNaN bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{a, b}, Attrs{"rtol": rtol, "atol": atol, "equal_nan": equalNaN}
+	r0 := IsClose(a, b, rtol, atol, equalNaN)
+	reportOp(&opIsClose, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opKthvalue describes Tensor.Kthvalue.
@@ -2552,11 +2738,13 @@ func runKthvalue(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceKthvalue(t *Tensor, k int, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opKthvalue, in: []*Tensor{t}, attrs: Attrs{"k": int64(k), "dim": int64(dim), "keepdim": keepdim}}
+func traceKthvalue(t *Tensor, k int, dim int, keepdim bool) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"k": int64(k), "dim": int64(dim), "keepdim": keepdim}
+	r0, r1 := t.Kthvalue(k, dim, keepdim)
+	reportOp(&opKthvalue, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opLayerNorm describes LayerNorm.
@@ -2574,11 +2762,13 @@ func runLayerNorm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{LayerNorm(in[0], a.ints("normalized_shape"), in[1], in[2], a.float("eps"))}
 }
 
-func traceLayerNorm(x *Tensor, normalizedShape []int, weight *Tensor, bias *Tensor, eps float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLayerNorm, in: []*Tensor{x, weight, bias}, attrs: Attrs{"normalized_shape": intsAttr(normalizedShape), "eps": eps}}
+func traceLayerNorm(x *Tensor, normalizedShape []int, weight *Tensor, bias *Tensor, eps float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, weight, bias}, Attrs{"normalized_shape": intsAttr(normalizedShape), "eps": eps}
+	r0 := LayerNorm(x, normalizedShape, weight, bias, eps)
+	reportOp(&opLayerNorm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLe describes Tensor.Le.
@@ -2595,11 +2785,13 @@ func runLe(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Le(in[1])}
 }
 
-func traceLe(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLe, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceLe(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Le(u)
+	reportOp(&opLe, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLeScalar describes Tensor.LeScalar.
@@ -2617,11 +2809,13 @@ func runLeScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LeScalar(a.float("s"))}
 }
 
-func traceLeScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLeScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceLeScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.LeScalar(s)
+	reportOp(&opLeScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLeakyReLU describes Tensor.LeakyReLU.
@@ -2639,11 +2833,13 @@ func runLeakyReLU(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LeakyReLU(a.float("slope"))}
 }
 
-func traceLeakyReLU(t *Tensor, slope float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLeakyReLU, in: []*Tensor{t}, attrs: Attrs{"slope": slope}}
+func traceLeakyReLU(t *Tensor, slope float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"slope": slope}
+	r0 := t.LeakyReLU(slope)
+	reportOp(&opLeakyReLU, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLinear describes Linear.
@@ -2660,11 +2856,13 @@ func runLinear(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Linear(in[0], in[1], in[2])}
 }
 
-func traceLinear(x *Tensor, w *Tensor, b *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLinear, in: []*Tensor{x, w, b}, attrs: Attrs{}}
+func traceLinear(x *Tensor, w *Tensor, b *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x, w, b}, Attrs{}
+	r0 := Linear(x, w, b)
+	reportOp(&opLinear, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLinspace describes Linspace.
@@ -2681,11 +2879,13 @@ func runLinspace(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Linspace(a.float("start"), a.float("end"), a.int("steps"))}
 }
 
-func traceLinspace(start float64, end float64, steps int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLinspace, in: []*Tensor{}, attrs: Attrs{"start": start, "end": end, "steps": int64(steps)}}
+func traceLinspace(start float64, end float64, steps int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"start": start, "end": end, "steps": int64(steps)}
+	r0 := Linspace(start, end, steps)
+	reportOp(&opLinspace, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLog describes Tensor.Log.
@@ -2702,11 +2902,13 @@ func runLog(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Log()}
 }
 
-func traceLog(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLog, in: []*Tensor{t}, attrs: Attrs{}}
+func traceLog(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Log()
+	reportOp(&opLog, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLog1p describes Tensor.Log1p.
@@ -2723,11 +2925,13 @@ func runLog1p(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Log1p()}
 }
 
-func traceLog1p(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLog1p, in: []*Tensor{t}, attrs: Attrs{}}
+func traceLog1p(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Log1p()
+	reportOp(&opLog1p, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogSoftmax describes Tensor.LogSoftmax.
@@ -2745,11 +2949,13 @@ func runLogSoftmax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogSoftmax(a.int("dim"))}
 }
 
-func traceLogSoftmax(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogSoftmax, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceLogSoftmax(t *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	r0 := t.LogSoftmax(dim)
+	reportOp(&opLogSoftmax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogicalAnd describes Tensor.LogicalAnd.
@@ -2766,11 +2972,13 @@ func runLogicalAnd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogicalAnd(in[1])}
 }
 
-func traceLogicalAnd(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogicalAnd, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceLogicalAnd(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.LogicalAnd(u)
+	reportOp(&opLogicalAnd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogicalNot describes Tensor.LogicalNot.
@@ -2787,11 +2995,13 @@ func runLogicalNot(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogicalNot()}
 }
 
-func traceLogicalNot(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogicalNot, in: []*Tensor{t}, attrs: Attrs{}}
+func traceLogicalNot(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.LogicalNot()
+	reportOp(&opLogicalNot, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogicalOr describes Tensor.LogicalOr.
@@ -2808,11 +3018,13 @@ func runLogicalOr(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogicalOr(in[1])}
 }
 
-func traceLogicalOr(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogicalOr, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceLogicalOr(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.LogicalOr(u)
+	reportOp(&opLogicalOr, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogicalXor describes Tensor.LogicalXor.
@@ -2829,11 +3041,13 @@ func runLogicalXor(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogicalXor(in[1])}
 }
 
-func traceLogicalXor(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogicalXor, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceLogicalXor(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.LogicalXor(u)
+	reportOp(&opLogicalXor, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLogSumExp describes Tensor.LogSumExp.
@@ -2851,11 +3065,13 @@ func runLogSumExp(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LogSumExp(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceLogSumExp(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLogSumExp, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceLogSumExp(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.LogSumExp(dims, keepdim)
+	reportOp(&opLogSumExp, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLong describes Tensor.Long.
@@ -2872,11 +3088,13 @@ func runLong(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Long()}
 }
 
-func traceLong(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLong, in: []*Tensor{t}, attrs: Attrs{}}
+func traceLong(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Long()
+	reportOp(&opLong, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLt describes Tensor.Lt.
@@ -2893,11 +3111,13 @@ func runLt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Lt(in[1])}
 }
 
-func traceLt(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLt, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceLt(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Lt(u)
+	reportOp(&opLt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opLtScalar describes Tensor.LtScalar.
@@ -2915,11 +3135,13 @@ func runLtScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].LtScalar(a.float("s"))}
 }
 
-func traceLtScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opLtScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceLtScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.LtScalar(s)
+	reportOp(&opLtScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaskedFill describes Tensor.MaskedFill.
@@ -2937,11 +3159,13 @@ func runMaskedFill(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MaskedFill(in[1], a.float("value"))}
 }
 
-func traceMaskedFill(t *Tensor, mask *Tensor, value float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaskedFill, in: []*Tensor{t, mask}, attrs: Attrs{"value": value}}
+func traceMaskedFill(t *Tensor, mask *Tensor, value float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, mask}, Attrs{"value": value}
+	r0 := t.MaskedFill(mask, value)
+	reportOp(&opMaskedFill, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaskedFill_ describes Tensor.MaskedFill_.
@@ -2960,11 +3184,13 @@ func runMaskedFill_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MaskedFill_(in[1], a.float("value"))}
 }
 
-func traceMaskedFill_(t *Tensor, mask *Tensor, value float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaskedFill_, in: []*Tensor{t, mask}, attrs: Attrs{"value": value}}
+func traceMaskedFill_(t *Tensor, mask *Tensor, value float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, mask}, Attrs{"value": value}
+	r0 := t.MaskedFill_(mask, value)
+	reportOp(&opMaskedFill_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaskedSelect describes Tensor.MaskedSelect.
@@ -2981,11 +3207,13 @@ func runMaskedSelect(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MaskedSelect(in[1])}
 }
 
-func traceMaskedSelect(t *Tensor, mask *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaskedSelect, in: []*Tensor{t, mask}, attrs: Attrs{}}
+func traceMaskedSelect(t *Tensor, mask *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, mask}, Attrs{}
+	r0 := t.MaskedSelect(mask)
+	reportOp(&opMaskedSelect, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMatMul describes Tensor.MatMul.
@@ -3002,11 +3230,13 @@ func runMatMul(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MatMul(in[1])}
 }
 
-func traceMatMul(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMatMul, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMatMul(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.MatMul(u)
+	reportOp(&opMatMul, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMax describes Tensor.Max.
@@ -3023,11 +3253,13 @@ func runMax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Max()}
 }
 
-func traceMax(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMax, in: []*Tensor{t}, attrs: Attrs{}}
+func traceMax(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Max()
+	reportOp(&opMax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaxDim describes Tensor.MaxDim.
@@ -3046,11 +3278,13 @@ func runMaxDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceMaxDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaxDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceMaxDim(t *Tensor, dim int, keepdim bool) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0, r1 := t.MaxDim(dim, keepdim)
+	reportOp(&opMaxDim, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opMaxPool1d describes MaxPool1d.
@@ -3068,11 +3302,13 @@ func runMaxPool1d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{MaxPool1d(in[0], MaxPool1dOptions{KernelSize: a.int("kernel_size"), Stride: a.int("stride"), Padding: a.int("padding"), Dilation: a.int("dilation"), CeilMode: a.bool("ceil_mode")})}
 }
 
-func traceMaxPool1d(x *Tensor, o MaxPool1dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaxPool1d, in: []*Tensor{x}, attrs: Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "dilation": int64(o.Dilation), "ceil_mode": o.CeilMode}}
+func traceMaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "dilation": int64(o.Dilation), "ceil_mode": o.CeilMode}
+	r0 := MaxPool1d(x, o)
+	reportOp(&opMaxPool1d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaxPool1dWithIndices describes MaxPool1dWithIndices.
@@ -3091,11 +3327,13 @@ func runMaxPool1dWithIndices(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceMaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaxPool1dWithIndices, in: []*Tensor{x}, attrs: Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "dilation": int64(o.Dilation), "ceil_mode": o.CeilMode}}
+func traceMaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": int64(o.KernelSize), "stride": int64(o.Stride), "padding": int64(o.Padding), "dilation": int64(o.Dilation), "ceil_mode": o.CeilMode}
+	r0, r1 := MaxPool1dWithIndices(x, o)
+	reportOp(&opMaxPool1dWithIndices, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opMaxPool2d describes MaxPool2d.
@@ -3113,11 +3351,13 @@ func runMaxPool2d(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{MaxPool2d(in[0], MaxPool2dOptions{KernelSize: a.ints("kernel_size"), Stride: a.ints("stride"), Padding: a.ints("padding"), Dilation: a.ints("dilation"), CeilMode: a.bool("ceil_mode")})}
 }
 
-func traceMaxPool2d(x *Tensor, o MaxPool2dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaxPool2d, in: []*Tensor{x}, attrs: Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "dilation": intsAttr(o.Dilation), "ceil_mode": o.CeilMode}}
+func traceMaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "dilation": intsAttr(o.Dilation), "ceil_mode": o.CeilMode}
+	r0 := MaxPool2d(x, o)
+	reportOp(&opMaxPool2d, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMaxPool2dWithIndices describes MaxPool2dWithIndices.
@@ -3136,11 +3376,13 @@ func runMaxPool2dWithIndices(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceMaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaxPool2dWithIndices, in: []*Tensor{x}, attrs: Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "dilation": intsAttr(o.Dilation), "ceil_mode": o.CeilMode}}
+func traceMaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"kernel_size": intsAttr(o.KernelSize), "stride": intsAttr(o.Stride), "padding": intsAttr(o.Padding), "dilation": intsAttr(o.Dilation), "ceil_mode": o.CeilMode}
+	r0, r1 := MaxPool2dWithIndices(x, o)
+	reportOp(&opMaxPool2dWithIndices, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opMaximum describes Tensor.Maximum.
@@ -3157,11 +3399,13 @@ func runMaximum(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Maximum(in[1])}
 }
 
-func traceMaximum(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMaximum, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMaximum(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Maximum(u)
+	reportOp(&opMaximum, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMean describes Tensor.Mean.
@@ -3178,11 +3422,13 @@ func runMean(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Mean()}
 }
 
-func traceMean(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMean, in: []*Tensor{t}, attrs: Attrs{}}
+func traceMean(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Mean()
+	reportOp(&opMean, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMeanDims describes Tensor.MeanDims.
@@ -3200,11 +3446,13 @@ func runMeanDims(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MeanDims(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceMeanDims(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMeanDims, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceMeanDims(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.MeanDims(dims, keepdim)
+	reportOp(&opMeanDims, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMin describes Tensor.Min.
@@ -3221,11 +3469,13 @@ func runMin(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Min()}
 }
 
-func traceMin(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMin, in: []*Tensor{t}, attrs: Attrs{}}
+func traceMin(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Min()
+	reportOp(&opMin, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMinDim describes Tensor.MinDim.
@@ -3244,11 +3494,13 @@ func runMinDim(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceMinDim(t *Tensor, dim int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMinDim, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "keepdim": keepdim}}
+func traceMinDim(t *Tensor, dim int, keepdim bool) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "keepdim": keepdim}
+	r0, r1 := t.MinDim(dim, keepdim)
+	reportOp(&opMinDim, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opMinimum describes Tensor.Minimum.
@@ -3265,11 +3517,13 @@ func runMinimum(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Minimum(in[1])}
 }
 
-func traceMinimum(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMinimum, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMinimum(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Minimum(u)
+	reportOp(&opMinimum, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMish describes Tensor.Mish.
@@ -3286,11 +3540,13 @@ func runMish(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Mish()}
 }
 
-func traceMish(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMish, in: []*Tensor{t}, attrs: Attrs{}}
+func traceMish(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Mish()
+	reportOp(&opMish, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMm describes Tensor.Mm.
@@ -3307,11 +3563,13 @@ func runMm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Mm(in[1])}
 }
 
-func traceMm(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMm, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMm(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Mm(u)
+	reportOp(&opMm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMT describes Tensor.MT.
@@ -3328,11 +3586,13 @@ func runMT(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MT()}
 }
 
-func traceMT(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMT, in: []*Tensor{t}, attrs: Attrs{}}
+func traceMT(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.MT()
+	reportOp(&opMT, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMul describes Tensor.Mul.
@@ -3349,11 +3609,13 @@ func runMul(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Mul(in[1])}
 }
 
-func traceMul(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMul, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMul(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Mul(u)
+	reportOp(&opMul, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMul_ describes Tensor.Mul_.
@@ -3371,11 +3633,13 @@ func runMul_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Mul_(in[1])}
 }
 
-func traceMul_(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMul_, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceMul_(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Mul_(u)
+	reportOp(&opMul_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opMulScalar describes Tensor.MulScalar.
@@ -3393,11 +3657,13 @@ func runMulScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].MulScalar(a.float("s"))}
 }
 
-func traceMulScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opMulScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceMulScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.MulScalar(s)
+	reportOp(&opMulScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNarrow describes Tensor.Narrow.
@@ -3415,11 +3681,13 @@ func runNarrow(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Narrow(a.int("dim"), a.int("start"), a.int("length"))}
 }
 
-func traceNarrow(t *Tensor, dim int, start int, length int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNarrow, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "start": int64(start), "length": int64(length)}}
+func traceNarrow(t *Tensor, dim int, start int, length int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "start": int64(start), "length": int64(length)}
+	r0 := t.Narrow(dim, start, length)
+	reportOp(&opNarrow, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNe describes Tensor.Ne.
@@ -3436,11 +3704,13 @@ func runNe(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Ne(in[1])}
 }
 
-func traceNe(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNe, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceNe(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Ne(u)
+	reportOp(&opNe, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNeScalar describes Tensor.NeScalar.
@@ -3458,11 +3728,13 @@ func runNeScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].NeScalar(a.float("s"))}
 }
 
-func traceNeScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNeScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceNeScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.NeScalar(s)
+	reportOp(&opNeScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNeg describes Tensor.Neg.
@@ -3479,11 +3751,13 @@ func runNeg(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Neg()}
 }
 
-func traceNeg(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNeg, in: []*Tensor{t}, attrs: Attrs{}}
+func traceNeg(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Neg()
+	reportOp(&opNeg, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNonzero describes Tensor.Nonzero.
@@ -3500,11 +3774,13 @@ func runNonzero(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Nonzero()}
 }
 
-func traceNonzero(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNonzero, in: []*Tensor{t}, attrs: Attrs{}}
+func traceNonzero(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Nonzero()
+	reportOp(&opNonzero, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opNorm describes Tensor.Norm.
@@ -3522,11 +3798,13 @@ func runNorm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Norm(a.float("p"), a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceNorm(t *Tensor, p float64, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opNorm, in: []*Tensor{t}, attrs: Attrs{"p": p, "dims": intsAttr(dims), "keepdim": keepdim}}
+func traceNorm(t *Tensor, p float64, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"p": p, "dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.Norm(p, dims, keepdim)
+	reportOp(&opNorm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opOnes describes Ones.
@@ -3543,11 +3821,13 @@ func runOnes(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Ones(a.ints("shape")...)}
 }
 
-func traceOnes(shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opOnes, in: []*Tensor{}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceOnes(shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"shape": intsAttr(shape)}
+	r0 := Ones(shape...)
+	reportOp(&opOnes, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opOnesLike describes OnesLike.
@@ -3564,11 +3844,13 @@ func runOnesLike(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{OnesLike(in[0])}
 }
 
-func traceOnesLike(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opOnesLike, in: []*Tensor{t}, attrs: Attrs{}}
+func traceOnesLike(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := OnesLike(t)
+	reportOp(&opOnesLike, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opOuter describes Tensor.Outer.
@@ -3585,11 +3867,13 @@ func runOuter(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Outer(in[1])}
 }
 
-func traceOuter(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opOuter, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceOuter(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Outer(u)
+	reportOp(&opOuter, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opPad describes Pad.
@@ -3607,11 +3891,13 @@ func runPad(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Pad(in[0], a.ints("pads"), a.string("mode"), a.float("value"))}
 }
 
-func tracePad(x *Tensor, pads []int, mode string, value float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opPad, in: []*Tensor{x}, attrs: Attrs{"pads": intsAttr(pads), "mode": mode, "value": value}}
+func tracePad(x *Tensor, pads []int, mode string, value float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"pads": intsAttr(pads), "mode": mode, "value": value}
+	r0 := Pad(x, pads, mode, value)
+	reportOp(&opPad, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opPermute describes Tensor.Permute.
@@ -3629,11 +3915,13 @@ func runPermute(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Permute(a.ints("dims")...)}
 }
 
-func tracePermute(t *Tensor, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opPermute, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims)}}
+func tracePermute(t *Tensor, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
+	r0 := t.Permute(dims...)
+	reportOp(&opPermute, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opPow describes Tensor.Pow.
@@ -3650,11 +3938,13 @@ func runPow(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Pow(in[1])}
 }
 
-func tracePow(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opPow, in: []*Tensor{t, u}, attrs: Attrs{}}
+func tracePow(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Pow(u)
+	reportOp(&opPow, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opPowScalar describes Tensor.PowScalar.
@@ -3672,11 +3962,13 @@ func runPowScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].PowScalar(a.float("s"))}
 }
 
-func tracePowScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opPowScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func tracePowScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.PowScalar(s)
+	reportOp(&opPowScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opProd describes Tensor.Prod.
@@ -3693,11 +3985,13 @@ func runProd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Prod()}
 }
 
-func traceProd(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opProd, in: []*Tensor{t}, attrs: Attrs{}}
+func traceProd(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Prod()
+	reportOp(&opProd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opProdDims describes Tensor.ProdDims.
@@ -3715,11 +4009,13 @@ func runProdDims(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ProdDims(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceProdDims(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opProdDims, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceProdDims(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.ProdDims(dims, keepdim)
+	reportOp(&opProdDims, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRand describes Rand.
@@ -3736,11 +4032,13 @@ func runRand(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Rand(a.ints("shape")...)}
 }
 
-func traceRand(shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRand, in: []*Tensor{}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceRand(shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"shape": intsAttr(shape)}
+	r0 := Rand(shape...)
+	reportOp(&opRand, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRandLike describes RandLike.
@@ -3757,11 +4055,13 @@ func runRandLike(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{RandLike(in[0])}
 }
 
-func traceRandLike(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandLike, in: []*Tensor{t}, attrs: Attrs{}}
+func traceRandLike(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := RandLike(t)
+	reportOp(&opRandLike, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRandInt describes RandInt.
@@ -3778,11 +4078,13 @@ func runRandInt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{RandInt(a.int64("low"), a.int64("high"), a.ints("shape")...)}
 }
 
-func traceRandInt(low int64, high int64, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandInt, in: []*Tensor{}, attrs: Attrs{"low": low, "high": high, "shape": intsAttr(shape)}}
+func traceRandInt(low int64, high int64, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"low": low, "high": high, "shape": intsAttr(shape)}
+	r0 := RandInt(low, high, shape...)
+	reportOp(&opRandInt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRandn describes Randn.
@@ -3799,11 +4101,13 @@ func runRandn(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Randn(a.ints("shape")...)}
 }
 
-func traceRandn(shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandn, in: []*Tensor{}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceRandn(shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"shape": intsAttr(shape)}
+	r0 := Randn(shape...)
+	reportOp(&opRandn, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRandnLike describes RandnLike.
@@ -3820,11 +4124,13 @@ func runRandnLike(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{RandnLike(in[0])}
 }
 
-func traceRandnLike(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandnLike, in: []*Tensor{t}, attrs: Attrs{}}
+func traceRandnLike(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := RandnLike(t)
+	reportOp(&opRandnLike, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRandPerm describes RandPerm.
@@ -3841,11 +4147,13 @@ func runRandPerm(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{RandPerm(a.int("n"))}
 }
 
-func traceRandPerm(n int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRandPerm, in: []*Tensor{}, attrs: Attrs{"n": int64(n)}}
+func traceRandPerm(n int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"n": int64(n)}
+	r0 := RandPerm(n)
+	reportOp(&opRandPerm, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRDivScalar describes Tensor.RDivScalar.
@@ -3863,11 +4171,13 @@ func runRDivScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RDivScalar(a.float("s"))}
 }
 
-func traceRDivScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRDivScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceRDivScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.RDivScalar(s)
+	reportOp(&opRDivScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReciprocal describes Tensor.Reciprocal.
@@ -3884,11 +4194,13 @@ func runReciprocal(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Reciprocal()}
 }
 
-func traceReciprocal(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReciprocal, in: []*Tensor{t}, attrs: Attrs{}}
+func traceReciprocal(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Reciprocal()
+	reportOp(&opReciprocal, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReLU describes Tensor.ReLU.
@@ -3905,11 +4217,13 @@ func runReLU(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ReLU()}
 }
 
-func traceReLU(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReLU, in: []*Tensor{t}, attrs: Attrs{}}
+func traceReLU(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.ReLU()
+	reportOp(&opReLU, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReLU6 describes Tensor.ReLU6.
@@ -3926,11 +4240,13 @@ func runReLU6(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ReLU6()}
 }
 
-func traceReLU6(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReLU6, in: []*Tensor{t}, attrs: Attrs{}}
+func traceReLU6(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.ReLU6()
+	reportOp(&opReLU6, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReLU6_ describes Tensor.ReLU6_.
@@ -3948,11 +4264,13 @@ func runReLU6_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ReLU6_()}
 }
 
-func traceReLU6_(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReLU6_, in: []*Tensor{t}, attrs: Attrs{}}
+func traceReLU6_(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.ReLU6_()
+	reportOp(&opReLU6_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReLU_ describes Tensor.ReLU_.
@@ -3970,11 +4288,13 @@ func runReLU_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ReLU_()}
 }
 
-func traceReLU_(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReLU_, in: []*Tensor{t}, attrs: Attrs{}}
+func traceReLU_(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.ReLU_()
+	reportOp(&opReLU_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRemainder describes Tensor.Remainder.
@@ -3991,11 +4311,13 @@ func runRemainder(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Remainder(in[1])}
 }
 
-func traceRemainder(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRemainder, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceRemainder(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Remainder(u)
+	reportOp(&opRemainder, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRemainderScalar describes Tensor.RemainderScalar.
@@ -4013,11 +4335,13 @@ func runRemainderScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RemainderScalar(a.float("s"))}
 }
 
-func traceRemainderScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRemainderScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceRemainderScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.RemainderScalar(s)
+	reportOp(&opRemainderScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRepeat describes Tensor.Repeat.
@@ -4035,11 +4359,13 @@ func runRepeat(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Repeat(a.ints("sizes")...)}
 }
 
-func traceRepeat(t *Tensor, sizes []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRepeat, in: []*Tensor{t}, attrs: Attrs{"sizes": intsAttr(sizes)}}
+func traceRepeat(t *Tensor, sizes []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"sizes": intsAttr(sizes)}
+	r0 := t.Repeat(sizes...)
+	reportOp(&opRepeat, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRepeatInterleave describes Tensor.RepeatInterleave.
@@ -4057,11 +4383,13 @@ func runRepeatInterleave(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RepeatInterleave(a.int("repeats"), a.int("dim"))}
 }
 
-func traceRepeatInterleave(t *Tensor, repeats int, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRepeatInterleave, in: []*Tensor{t}, attrs: Attrs{"repeats": int64(repeats), "dim": int64(dim)}}
+func traceRepeatInterleave(t *Tensor, repeats int, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"repeats": int64(repeats), "dim": int64(dim)}
+	r0 := t.RepeatInterleave(repeats, dim)
+	reportOp(&opRepeatInterleave, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRepeatInterleaveTensor describes Tensor.RepeatInterleaveTensor.
@@ -4079,11 +4407,13 @@ func runRepeatInterleaveTensor(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RepeatInterleaveTensor(in[1], a.int("dim"))}
 }
 
-func traceRepeatInterleaveTensor(t *Tensor, repeats *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRepeatInterleaveTensor, in: []*Tensor{t, repeats}, attrs: Attrs{"dim": int64(dim)}}
+func traceRepeatInterleaveTensor(t *Tensor, repeats *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, repeats}, Attrs{"dim": int64(dim)}
+	r0 := t.RepeatInterleaveTensor(repeats, dim)
+	reportOp(&opRepeatInterleaveTensor, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opReshape describes Tensor.Reshape.
@@ -4101,11 +4431,13 @@ func runReshape(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Reshape(a.ints("shape")...)}
 }
 
-func traceReshape(t *Tensor, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opReshape, in: []*Tensor{t}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceReshape(t *Tensor, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"shape": intsAttr(shape)}
+	r0 := t.Reshape(shape...)
+	reportOp(&opReshape, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRoll describes Tensor.Roll.
@@ -4123,11 +4455,13 @@ func runRoll(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Roll(a.ints("shifts"), a.ints("dims"))}
 }
 
-func traceRoll(t *Tensor, shifts []int, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRoll, in: []*Tensor{t}, attrs: Attrs{"shifts": intsAttr(shifts), "dims": intsAttr(dims)}}
+func traceRoll(t *Tensor, shifts []int, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"shifts": intsAttr(shifts), "dims": intsAttr(dims)}
+	r0 := t.Roll(shifts, dims)
+	reportOp(&opRoll, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRound describes Tensor.Round.
@@ -4144,11 +4478,13 @@ func runRound(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Round()}
 }
 
-func traceRound(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRound, in: []*Tensor{t}, attrs: Attrs{}}
+func traceRound(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Round()
+	reportOp(&opRound, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRPowScalar describes Tensor.RPowScalar.
@@ -4166,11 +4502,13 @@ func runRPowScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RPowScalar(a.float("s"))}
 }
 
-func traceRPowScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRPowScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceRPowScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.RPowScalar(s)
+	reportOp(&opRPowScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRsqrt describes Tensor.Rsqrt.
@@ -4187,11 +4525,13 @@ func runRsqrt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Rsqrt()}
 }
 
-func traceRsqrt(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRsqrt, in: []*Tensor{t}, attrs: Attrs{}}
+func traceRsqrt(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Rsqrt()
+	reportOp(&opRsqrt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opRSubScalar describes Tensor.RSubScalar.
@@ -4209,11 +4549,13 @@ func runRSubScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].RSubScalar(a.float("s"))}
 }
 
-func traceRSubScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opRSubScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceRSubScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.RSubScalar(s)
+	reportOp(&opRSubScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opScalar describes Scalar.
@@ -4230,11 +4572,13 @@ func runScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Scalar(a.float("v"))}
 }
 
-func traceScalar(v float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opScalar, in: []*Tensor{}, attrs: Attrs{"v": v}}
+func traceScalar(v float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"v": v}
+	r0 := Scalar(v)
+	reportOp(&opScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opScatter describes Tensor.Scatter.
@@ -4252,11 +4596,13 @@ func runScatter(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Scatter(a.int("dim"), in[1], in[2])}
 }
 
-func traceScatter(t *Tensor, dim int, index *Tensor, src *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opScatter, in: []*Tensor{t, index, src}, attrs: Attrs{"dim": int64(dim)}}
+func traceScatter(t *Tensor, dim int, index *Tensor, src *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index, src}, Attrs{"dim": int64(dim)}
+	r0 := t.Scatter(dim, index, src)
+	reportOp(&opScatter, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opScatterAdd describes Tensor.ScatterAdd.
@@ -4274,11 +4620,13 @@ func runScatterAdd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ScatterAdd(a.int("dim"), in[1], in[2])}
 }
 
-func traceScatterAdd(t *Tensor, dim int, index *Tensor, src *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opScatterAdd, in: []*Tensor{t, index, src}, attrs: Attrs{"dim": int64(dim)}}
+func traceScatterAdd(t *Tensor, dim int, index *Tensor, src *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index, src}, Attrs{"dim": int64(dim)}
+	r0 := t.ScatterAdd(dim, index, src)
+	reportOp(&opScatterAdd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opScatterValue describes Tensor.ScatterValue.
@@ -4296,11 +4644,13 @@ func runScatterValue(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].ScatterValue(a.int("dim"), in[1], a.float("value"))}
 }
 
-func traceScatterValue(t *Tensor, dim int, index *Tensor, value float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opScatterValue, in: []*Tensor{t, index}, attrs: Attrs{"dim": int64(dim), "value": value}}
+func traceScatterValue(t *Tensor, dim int, index *Tensor, value float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, index}, Attrs{"dim": int64(dim), "value": value}
+	r0 := t.ScatterValue(dim, index, value)
+	reportOp(&opScatterValue, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSelect describes Tensor.Select.
@@ -4318,11 +4668,13 @@ func runSelect(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Select(a.int("dim"), a.int("index"))}
 }
 
-func traceSelect(t *Tensor, dim int, index int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSelect, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "index": int64(index)}}
+func traceSelect(t *Tensor, dim int, index int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "index": int64(index)}
+	r0 := t.Select(dim, index)
+	reportOp(&opSelect, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSigmoid describes Tensor.Sigmoid.
@@ -4339,11 +4691,13 @@ func runSigmoid(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sigmoid()}
 }
 
-func traceSigmoid(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSigmoid, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSigmoid(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Sigmoid()
+	reportOp(&opSigmoid, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSign describes Tensor.Sign.
@@ -4360,11 +4714,13 @@ func runSign(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sign()}
 }
 
-func traceSign(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSign, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSign(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Sign()
+	reportOp(&opSign, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSiLU describes Tensor.SiLU.
@@ -4381,11 +4737,13 @@ func runSiLU(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].SiLU()}
 }
 
-func traceSiLU(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSiLU, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSiLU(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.SiLU()
+	reportOp(&opSiLU, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSin describes Tensor.Sin.
@@ -4402,11 +4760,13 @@ func runSin(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sin()}
 }
 
-func traceSin(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSin, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSin(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Sin()
+	reportOp(&opSin, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSlice describes Tensor.Slice.
@@ -4424,11 +4784,13 @@ func runSlice(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Slice(a.int("dim"), a.int("start"), a.int("end"), a.int("step"))}
 }
 
-func traceSlice(t *Tensor, dim int, start int, end int, step int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSlice, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "start": int64(start), "end": int64(end), "step": int64(step)}}
+func traceSlice(t *Tensor, dim int, start int, end int, step int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "start": int64(start), "end": int64(end), "step": int64(step)}
+	r0 := t.Slice(dim, start, end, step)
+	reportOp(&opSlice, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSoftmax describes Tensor.Softmax.
@@ -4446,11 +4808,13 @@ func runSoftmax(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Softmax(a.int("dim"))}
 }
 
-func traceSoftmax(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSoftmax, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceSoftmax(t *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	r0 := t.Softmax(dim)
+	reportOp(&opSoftmax, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSoftplus describes Tensor.Softplus.
@@ -4468,11 +4832,13 @@ func runSoftplus(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Softplus(a.float("beta"), a.float("threshold"))}
 }
 
-func traceSoftplus(t *Tensor, beta float64, threshold float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSoftplus, in: []*Tensor{t}, attrs: Attrs{"beta": beta, "threshold": threshold}}
+func traceSoftplus(t *Tensor, beta float64, threshold float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"beta": beta, "threshold": threshold}
+	r0 := t.Softplus(beta, threshold)
+	reportOp(&opSoftplus, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSort describes Tensor.Sort.
@@ -4491,11 +4857,13 @@ func runSort(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceSort(t *Tensor, dim int, descending bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSort, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "descending": descending}}
+func traceSort(t *Tensor, dim int, descending bool) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "descending": descending}
+	r0, r1 := t.Sort(dim, descending)
+	reportOp(&opSort, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opSplit describes Tensor.Split.
@@ -4513,11 +4881,13 @@ func runSplit(in []*Tensor, a Attrs) []*Tensor {
 	return in[0].Split(a.int("size"), a.int("dim"))
 }
 
-func traceSplit(t *Tensor, size int, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSplit, in: []*Tensor{t}, attrs: Attrs{"size": int64(size), "dim": int64(dim)}}
+func traceSplit(t *Tensor, size int, dim int) []*Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"size": int64(size), "dim": int64(dim)}
+	res := t.Split(size, dim)
+	reportOp(&opSplit, ins, attrs, res)
+	return res
 }
 
 // opSplitSizes describes Tensor.SplitSizes.
@@ -4535,11 +4905,13 @@ func runSplitSizes(in []*Tensor, a Attrs) []*Tensor {
 	return in[0].SplitSizes(a.ints("sizes"), a.int("dim"))
 }
 
-func traceSplitSizes(t *Tensor, sizes []int, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSplitSizes, in: []*Tensor{t}, attrs: Attrs{"sizes": intsAttr(sizes), "dim": int64(dim)}}
+func traceSplitSizes(t *Tensor, sizes []int, dim int) []*Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"sizes": intsAttr(sizes), "dim": int64(dim)}
+	res := t.SplitSizes(sizes, dim)
+	reportOp(&opSplitSizes, ins, attrs, res)
+	return res
 }
 
 // opSqrt describes Tensor.Sqrt.
@@ -4556,11 +4928,13 @@ func runSqrt(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sqrt()}
 }
 
-func traceSqrt(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSqrt, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSqrt(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Sqrt()
+	reportOp(&opSqrt, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSquare describes Tensor.Square.
@@ -4577,11 +4951,13 @@ func runSquare(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Square()}
 }
 
-func traceSquare(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSquare, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSquare(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Square()
+	reportOp(&opSquare, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSqueeze describes Tensor.Squeeze.
@@ -4599,11 +4975,13 @@ func runSqueeze(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Squeeze(a.ints("dims")...)}
 }
 
-func traceSqueeze(t *Tensor, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSqueeze, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims)}}
+func traceSqueeze(t *Tensor, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
+	r0 := t.Squeeze(dims...)
+	reportOp(&opSqueeze, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opStack describes Stack.
@@ -4621,11 +4999,13 @@ func runStack(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Stack(in[0:], a.int("dim"))}
 }
 
-func traceStack(ts []*Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opStack, in: append([]*Tensor{}, ts...), attrs: Attrs{"dim": int64(dim)}}
+func traceStack(ts []*Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := append([]*Tensor{}, ts...), Attrs{"dim": int64(dim)}
+	r0 := Stack(ts, dim)
+	reportOp(&opStack, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opStd describes Tensor.Std.
@@ -4642,11 +5022,13 @@ func runStd(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Std()}
 }
 
-func traceStd(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opStd, in: []*Tensor{t}, attrs: Attrs{}}
+func traceStd(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Std()
+	reportOp(&opStd, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opStdDims describes Tensor.StdDims.
@@ -4664,11 +5046,13 @@ func runStdDims(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].StdDims(a.ints("dims"), a.int("correction"), a.bool("keepdim"))}
 }
 
-func traceStdDims(t *Tensor, dims []int, correction int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opStdDims, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "correction": int64(correction), "keepdim": keepdim}}
+func traceStdDims(t *Tensor, dims []int, correction int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "correction": int64(correction), "keepdim": keepdim}
+	r0 := t.StdDims(dims, correction, keepdim)
+	reportOp(&opStdDims, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSub describes Tensor.Sub.
@@ -4685,11 +5069,13 @@ func runSub(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sub(in[1])}
 }
 
-func traceSub(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSub, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceSub(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Sub(u)
+	reportOp(&opSub, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSub_ describes Tensor.Sub_.
@@ -4707,11 +5093,13 @@ func runSub_(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sub_(in[1])}
 }
 
-func traceSub_(t *Tensor, u *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSub_, in: []*Tensor{t, u}, attrs: Attrs{}}
+func traceSub_(t *Tensor, u *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t, u}, Attrs{}
+	r0 := t.Sub_(u)
+	reportOp(&opSub_, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSubScalar describes Tensor.SubScalar.
@@ -4729,11 +5117,13 @@ func runSubScalar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].SubScalar(a.float("s"))}
 }
 
-func traceSubScalar(t *Tensor, s float64) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSubScalar, in: []*Tensor{t}, attrs: Attrs{"s": s}}
+func traceSubScalar(t *Tensor, s float64) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"s": s}
+	r0 := t.SubScalar(s)
+	reportOp(&opSubScalar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSum describes Tensor.Sum.
@@ -4750,11 +5140,13 @@ func runSum(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Sum()}
 }
 
-func traceSum(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSum, in: []*Tensor{t}, attrs: Attrs{}}
+func traceSum(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Sum()
+	reportOp(&opSum, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opSumDims describes Tensor.SumDims.
@@ -4772,11 +5164,13 @@ func runSumDims(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].SumDims(a.ints("dims"), a.bool("keepdim"))}
 }
 
-func traceSumDims(t *Tensor, dims []int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opSumDims, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "keepdim": keepdim}}
+func traceSumDims(t *Tensor, dims []int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "keepdim": keepdim}
+	r0 := t.SumDims(dims, keepdim)
+	reportOp(&opSumDims, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opT describes Tensor.T.
@@ -4793,11 +5187,13 @@ func runT(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].T()}
 }
 
-func traceT(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opT, in: []*Tensor{t}, attrs: Attrs{}}
+func traceT(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.T()
+	reportOp(&opT, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTanh describes Tensor.Tanh.
@@ -4814,11 +5210,13 @@ func runTanh(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Tanh()}
 }
 
-func traceTanh(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTanh, in: []*Tensor{t}, attrs: Attrs{}}
+func traceTanh(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Tanh()
+	reportOp(&opTanh, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTile describes Tensor.Tile.
@@ -4836,11 +5234,13 @@ func runTile(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Tile(a.ints("dims")...)}
 }
 
-func traceTile(t *Tensor, dims []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTile, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims)}}
+func traceTile(t *Tensor, dims []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
+	r0 := t.Tile(dims...)
+	reportOp(&opTile, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTo describes Tensor.To.
@@ -4858,11 +5258,13 @@ func runTo(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].To(a.dtype("dt"))}
 }
 
-func traceTo(t *Tensor, dt DType) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTo, in: []*Tensor{t}, attrs: Attrs{"dt": dt}}
+func traceTo(t *Tensor, dt DType) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dt": dt}
+	r0 := t.To(dt)
+	reportOp(&opTo, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTopK describes Tensor.TopK.
@@ -4881,11 +5283,13 @@ func runTopK(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{r0, r1}
 }
 
-func traceTopK(t *Tensor, k int, dim int, largest bool, sorted bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTopK, in: []*Tensor{t}, attrs: Attrs{"k": int64(k), "dim": int64(dim), "largest": largest, "sorted": sorted}}
+func traceTopK(t *Tensor, k int, dim int, largest bool, sorted bool) (*Tensor, *Tensor) {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"k": int64(k), "dim": int64(dim), "largest": largest, "sorted": sorted}
+	r0, r1 := t.TopK(k, dim, largest, sorted)
+	reportOp(&opTopK, ins, attrs, []*Tensor{r0, r1})
+	return r0, r1
 }
 
 // opTrace describes Tensor.Trace.
@@ -4902,11 +5306,13 @@ func runTrace(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Trace()}
 }
 
-func traceTrace(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTrace, in: []*Tensor{t}, attrs: Attrs{}}
+func traceTrace(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Trace()
+	reportOp(&opTrace, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTranspose describes Tensor.Transpose.
@@ -4924,11 +5330,13 @@ func runTranspose(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Transpose(a.int("d0"), a.int("d1"))}
 }
 
-func traceTranspose(t *Tensor, d0 int, d1 int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTranspose, in: []*Tensor{t}, attrs: Attrs{"d0": int64(d0), "d1": int64(d1)}}
+func traceTranspose(t *Tensor, d0 int, d1 int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"d0": int64(d0), "d1": int64(d1)}
+	r0 := t.Transpose(d0, d1)
+	reportOp(&opTranspose, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTril describes Tensor.Tril.
@@ -4946,11 +5354,13 @@ func runTril(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Tril(a.int("k"))}
 }
 
-func traceTril(t *Tensor, k int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTril, in: []*Tensor{t}, attrs: Attrs{"k": int64(k)}}
+func traceTril(t *Tensor, k int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"k": int64(k)}
+	r0 := t.Tril(k)
+	reportOp(&opTril, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opTriu describes Tensor.Triu.
@@ -4968,11 +5378,13 @@ func runTriu(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Triu(a.int("k"))}
 }
 
-func traceTriu(t *Tensor, k int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opTriu, in: []*Tensor{t}, attrs: Attrs{"k": int64(k)}}
+func traceTriu(t *Tensor, k int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"k": int64(k)}
+	r0 := t.Triu(k)
+	reportOp(&opTriu, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opUnbind describes Tensor.Unbind.
@@ -4990,11 +5402,13 @@ func runUnbind(in []*Tensor, a Attrs) []*Tensor {
 	return in[0].Unbind(a.int("dim"))
 }
 
-func traceUnbind(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opUnbind, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceUnbind(t *Tensor, dim int) []*Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	res := t.Unbind(dim)
+	reportOp(&opUnbind, ins, attrs, res)
+	return res
 }
 
 // opUnflatten describes Tensor.Unflatten.
@@ -5012,11 +5426,13 @@ func runUnflatten(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Unflatten(a.int("dim"), a.ints("sizes")...)}
 }
 
-func traceUnflatten(t *Tensor, dim int, sizes []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opUnflatten, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim), "sizes": intsAttr(sizes)}}
+func traceUnflatten(t *Tensor, dim int, sizes []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim), "sizes": intsAttr(sizes)}
+	r0 := t.Unflatten(dim, sizes...)
+	reportOp(&opUnflatten, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opUnsqueeze describes Tensor.Unsqueeze.
@@ -5034,11 +5450,13 @@ func runUnsqueeze(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Unsqueeze(a.int("dim"))}
 }
 
-func traceUnsqueeze(t *Tensor, dim int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opUnsqueeze, in: []*Tensor{t}, attrs: Attrs{"dim": int64(dim)}}
+func traceUnsqueeze(t *Tensor, dim int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dim": int64(dim)}
+	r0 := t.Unsqueeze(dim)
+	reportOp(&opUnsqueeze, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opUpsample describes Upsample.
@@ -5056,11 +5474,13 @@ func runUpsample(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Upsample(in[0], InterpolateOptions{Size: a.ints("size"), ScaleFactor: a.floats("scale_factor"), Mode: a.string("mode"), AlignCorners: a.bool("align_corners"), RecomputeScaleFactor: a.bool("recompute_scale_factor")})}
 }
 
-func traceUpsample(x *Tensor, opts InterpolateOptions) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opUpsample, in: []*Tensor{x}, attrs: Attrs{"size": intsAttr(opts.Size), "scale_factor": floatsAttr(opts.ScaleFactor), "mode": opts.Mode, "align_corners": opts.AlignCorners, "recompute_scale_factor": opts.RecomputeScaleFactor}}
+func traceUpsample(x *Tensor, opts InterpolateOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{x}, Attrs{"size": intsAttr(opts.Size), "scale_factor": floatsAttr(opts.ScaleFactor), "mode": opts.Mode, "align_corners": opts.AlignCorners, "recompute_scale_factor": opts.RecomputeScaleFactor}
+	r0 := Upsample(x, opts)
+	reportOp(&opUpsample, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opVar describes Tensor.Var.
@@ -5077,11 +5497,13 @@ func runVar(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].Var()}
 }
 
-func traceVar(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opVar, in: []*Tensor{t}, attrs: Attrs{}}
+func traceVar(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := t.Var()
+	reportOp(&opVar, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opVarDims describes Tensor.VarDims.
@@ -5099,11 +5521,13 @@ func runVarDims(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].VarDims(a.ints("dims"), a.int("correction"), a.bool("keepdim"))}
 }
 
-func traceVarDims(t *Tensor, dims []int, correction int, keepdim bool) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opVarDims, in: []*Tensor{t}, attrs: Attrs{"dims": intsAttr(dims), "correction": int64(correction), "keepdim": keepdim}}
+func traceVarDims(t *Tensor, dims []int, correction int, keepdim bool) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims), "correction": int64(correction), "keepdim": keepdim}
+	r0 := t.VarDims(dims, correction, keepdim)
+	reportOp(&opVarDims, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opView describes Tensor.View.
@@ -5121,11 +5545,13 @@ func runView(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{in[0].View(a.ints("shape")...)}
 }
 
-func traceView(t *Tensor, shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opView, in: []*Tensor{t}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceView(t *Tensor, shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{"shape": intsAttr(shape)}
+	r0 := t.View(shape...)
+	reportOp(&opView, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opWhere describes Where.
@@ -5142,11 +5568,13 @@ func runWhere(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Where(in[0], in[1], in[2])}
 }
 
-func traceWhere(cond *Tensor, x *Tensor, y *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opWhere, in: []*Tensor{cond, x, y}, attrs: Attrs{}}
+func traceWhere(cond *Tensor, x *Tensor, y *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{cond, x, y}, Attrs{}
+	r0 := Where(cond, x, y)
+	reportOp(&opWhere, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opZeros describes Zeros.
@@ -5163,11 +5591,13 @@ func runZeros(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{Zeros(a.ints("shape")...)}
 }
 
-func traceZeros(shape []int) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opZeros, in: []*Tensor{}, attrs: Attrs{"shape": intsAttr(shape)}}
+func traceZeros(shape []int) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{}, Attrs{"shape": intsAttr(shape)}
+	r0 := Zeros(shape...)
+	reportOp(&opZeros, ins, attrs, []*Tensor{r0})
+	return r0
 }
 
 // opZerosLike describes ZerosLike.
@@ -5184,9 +5614,11 @@ func runZerosLike(in []*Tensor, a Attrs) []*Tensor {
 	return []*Tensor{ZerosLike(in[0])}
 }
 
-func traceZerosLike(t *Tensor) *opCall {
-	if !enterOp() {
-		return nil
-	}
-	return &opCall{def: &opZerosLike, in: []*Tensor{t}, attrs: Attrs{}}
+func traceZerosLike(t *Tensor) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{t}, Attrs{}
+	r0 := ZerosLike(t)
+	reportOp(&opZerosLike, ins, attrs, []*Tensor{r0})
+	return r0
 }

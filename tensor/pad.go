@@ -18,9 +18,9 @@ import (
 // and also accepts any number of padded and leading dimensions. The
 // gradient sums the output gradient back onto the elements each output
 // position was copied from.
-func Pad(x *Tensor, pads []int, mode string, value float64) (result *Tensor) {
-	if tracing.Load() {
-		defer tracePad(x, pads, mode, value).done(&result)
+func Pad(x *Tensor, pads []int, mode string, value float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return tracePad(x, pads, mode, value)
 	}
 	const op = "pad"
 	if len(pads)%2 != 0 {

@@ -250,9 +250,9 @@ func nnfOutShape(x *Tensor, oh, ow int) []int {
 // MaxPool2d applies 2-D max pooling to x ([N, C, H, W] or unbatched
 // [C, H, W]), as F.max_pool2d. The gradient flows to the position of each
 // window's maximum (the first one, in row-major order, on ties; NaN wins).
-func MaxPool2d(x *Tensor, o MaxPool2dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceMaxPool2d(x, o).done(&result)
+func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaxPool2d(x, o)
 	}
 	const op = "max_pool2d"
 	v, _ := nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
@@ -263,8 +263,8 @@ func MaxPool2d(x *Tensor, o MaxPool2dOptions) (result *Tensor) {
 // position h*W+w within its input plane of each maximum, as
 // F.max_pool2d(..., return_indices=True).
 func MaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceMaxPool2dWithIndices(x, o).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceMaxPool2dWithIndices(x, o)
 	}
 	const op = "max_pool2d"
 	return nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
@@ -324,9 +324,9 @@ func nnfRecordArgmax(op string, x, out, idx *Tensor, planes, inSize int, shared 
 
 // AvgPool2d applies 2-D average pooling to x ([N, C, H, W] or [C, H, W]),
 // as F.avg_pool2d.
-func AvgPool2d(x *Tensor, o AvgPool2dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAvgPool2d(x, o).done(&result)
+func AvgPool2d(x *Tensor, o AvgPool2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAvgPool2d(x, o)
 	}
 	const op = "avg_pool2d"
 	div := apiDim(op, "DivisorOverride", o.DivisorOverride, 1, 0)
@@ -368,9 +368,9 @@ func nnfAdaptiveSize(op string, x *Tensor, oh, ow int) (planes, h, w, outH, outW
 // outH×outW with PyTorch's adaptive windows: output i covers input
 // [floor(i*in/out), ceil((i+1)*in/out)). A negative size keeps that input
 // dimension (Python's None).
-func AdaptiveAvgPool2d(x *Tensor, outH, outW int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAdaptiveAvgPool2d(x, outH, outW).done(&result)
+func AdaptiveAvgPool2d(x *Tensor, outH, outW int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveAvgPool2d(x, outH, outW)
 	}
 	return nnfAdaptiveAvg("adaptive_avg_pool2d", x, outH, outW)
 }
@@ -392,8 +392,8 @@ func nnfAdaptiveAvg(op string, x *Tensor, outH, outW int) *Tensor {
 // maximum in its input plane, as F.adaptive_max_pool2d(...,
 // return_indices=True).
 func AdaptiveMaxPool2d(x *Tensor, outH, outW int) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceAdaptiveMaxPool2d(x, outH, outW).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceAdaptiveMaxPool2d(x, outH, outW)
 	}
 	return nnfAdaptiveMax("adaptive_max_pool2d", x, outH, outW)
 }
@@ -424,9 +424,9 @@ func nnfAs2d(op string, x *Tensor) *Tensor {
 
 // MaxPool1d applies 1-D max pooling to x ([N, C, L] or [C, L]), as
 // F.max_pool1d.
-func MaxPool1d(x *Tensor, o MaxPool1dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceMaxPool1d(x, o).done(&result)
+func MaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaxPool1d(x, o)
 	}
 	const op = "max_pool1d"
 	v, _ := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
@@ -436,8 +436,8 @@ func MaxPool1d(x *Tensor, o MaxPool1dOptions) (result *Tensor) {
 // MaxPool1dWithIndices is MaxPool1d that also returns the int64 position
 // of each maximum along L.
 func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceMaxPool1dWithIndices(x, o).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceMaxPool1dWithIndices(x, o)
 	}
 	const op = "max_pool1d"
 	v, i := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
@@ -446,9 +446,9 @@ func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tenso
 
 // AvgPool1d applies 1-D average pooling to x ([N, C, L] or [C, L]), as
 // F.avg_pool1d.
-func AvgPool1d(x *Tensor, o AvgPool1dOptions) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAvgPool1d(x, o).done(&result)
+func AvgPool1d(x *Tensor, o AvgPool1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAvgPool1d(x, o)
 	}
 	const op = "avg_pool1d"
 	return nnfAvgPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, 0, o.CeilMode), o.ExcludePad, 0).Squeeze(-2)
@@ -456,9 +456,9 @@ func AvgPool1d(x *Tensor, o AvgPool1dOptions) (result *Tensor) {
 
 // AdaptiveAvgPool1d is AdaptiveAvgPool2d along the last dimension of a
 // [N, C, L] or [C, L] input.
-func AdaptiveAvgPool1d(x *Tensor, outL int) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAdaptiveAvgPool1d(x, outL).done(&result)
+func AdaptiveAvgPool1d(x *Tensor, outL int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveAvgPool1d(x, outL)
 	}
 	if outL < 0 {
 		panicf("adaptive_avg_pool1d", "output size must be positive, got %d", outL)
@@ -469,8 +469,8 @@ func AdaptiveAvgPool1d(x *Tensor, outL int) (result *Tensor) {
 // AdaptiveMaxPool1d is AdaptiveMaxPool2d along the last dimension of a
 // [N, C, L] or [C, L] input.
 func AdaptiveMaxPool1d(x *Tensor, outL int) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceAdaptiveMaxPool1d(x, outL).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceAdaptiveMaxPool1d(x, outL)
 	}
 	if outL < 0 {
 		panicf("adaptive_max_pool1d", "output size must be positive, got %d", outL)

@@ -183,9 +183,9 @@ func redPow(x *Tensor, p float64) *Tensor {
 
 // Mean returns the mean of all elements as a 0-d tensor. The input must be
 // floating point, as in PyTorch; the mean of no elements is NaN.
-func (t *Tensor) Mean() (result *Tensor) {
-	if tracing.Load() {
-		defer traceMean(t).done(&result)
+func (t *Tensor) Mean() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMean(t)
 	}
 	return t.MeanDims(nil, false)
 }
@@ -193,9 +193,9 @@ func (t *Tensor) Mean() (result *Tensor) {
 // MeanDims averages over dims (all when empty; negative dims count from the
 // end), keeping them as size 1 when keepdim is set. Integer and bool inputs
 // panic, as torch.mean does; convert them with Float first.
-func (t *Tensor) MeanDims(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceMeanDims(t, dims, keepdim).done(&result)
+func (t *Tensor) MeanDims(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMeanDims(t, dims, keepdim)
 	}
 	redFloatCompute("mean", t.dtype, false)
 	r := prepReduce("mean", t, dims, keepdim)
@@ -207,9 +207,9 @@ func (t *Tensor) MeanDims(dims []int, keepdim bool) (result *Tensor) {
 }
 
 // Prod returns the product of all elements as a 0-d tensor.
-func (t *Tensor) Prod() (result *Tensor) {
-	if tracing.Load() {
-		defer traceProd(t).done(&result)
+func (t *Tensor) Prod() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceProd(t)
 	}
 	return t.ProdDims(nil, false)
 }
@@ -218,9 +218,9 @@ func (t *Tensor) Prod() (result *Tensor) {
 // when keepdim is set. Integer and bool inputs give int64, as in PyTorch;
 // float16 multiplies in float32. The gradient is the product of the other
 // elements, exact when the input holds zeros.
-func (t *Tensor) ProdDims(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceProdDims(t, dims, keepdim).done(&result)
+func (t *Tensor) ProdDims(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceProdDims(t, dims, keepdim)
 	}
 	r := prepReduce("prod", t, dims, keepdim)
 	var out *Tensor
@@ -342,17 +342,17 @@ func redCheckNonEmpty(op string, t *Tensor, r *reduction) {
 // Max returns the largest element as a 0-d tensor; NaN propagates. An empty
 // tensor panics (use MaxDim or Amax). The gradient is shared evenly among
 // the elements equal to the maximum, as in PyTorch.
-func (t *Tensor) Max() (result *Tensor) {
-	if tracing.Load() {
-		defer traceMax(t).done(&result)
+func (t *Tensor) Max() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMax(t)
 	}
 	return t.redExtremeAll("max", true)
 }
 
 // Min returns the smallest element as a 0-d tensor; see Max.
-func (t *Tensor) Min() (result *Tensor) {
-	if tracing.Load() {
-		defer traceMin(t).done(&result)
+func (t *Tensor) Min() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMin(t)
 	}
 	return t.redExtremeAll("min", false)
 }
@@ -384,16 +384,16 @@ func redTitle(op string) string {
 // propagates (its index is returned). The gradient flows to the selected
 // elements only. A dim of size 0 panics.
 func (t *Tensor) MaxDim(dim int, keepdim bool) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceMaxDim(t, dim, keepdim).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceMaxDim(t, dim, keepdim)
 	}
 	return t.redExtremeDim("max", dim, keepdim, true)
 }
 
 // MinDim is MaxDim for the smallest elements.
 func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
-	if tracing.Load() {
-		defer traceMinDim(t, dim, keepdim).done(&values, &indices)
+	if tracing.Load() && outermost() {
+		return traceMinDim(t, dim, keepdim)
 	}
 	return t.redExtremeDim("min", dim, keepdim, false)
 }
@@ -421,17 +421,17 @@ func (t *Tensor) redExtremeDim(op string, dim int, keepdim, isMax bool) (*Tensor
 // gives no indices and reduces several dims at once, and its gradient is
 // shared evenly among the tied maxima of each group, as torch.amax. A
 // reduced dim of size 0 panics.
-func (t *Tensor) Amax(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAmax(t, dims, keepdim).done(&result)
+func (t *Tensor) Amax(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAmax(t, dims, keepdim)
 	}
 	return t.redAextreme("amax", dims, keepdim, true)
 }
 
 // Amin is Amax for the smallest elements.
-func (t *Tensor) Amin(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceAmin(t, dims, keepdim).done(&result)
+func (t *Tensor) Amin(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAmin(t, dims, keepdim)
 	}
 	return t.redAextreme("amin", dims, keepdim, false)
 }
@@ -455,18 +455,18 @@ func (t *Tensor) redAextreme(op string, dims []int, keepdim, isMax bool) *Tensor
 // Argmax returns the index of the largest element of the flattened tensor
 // as a 0-d int64 tensor (the first one on ties; a NaN counts as largest).
 // An empty tensor and bool tensors panic, as in PyTorch.
-func (t *Tensor) Argmax() (result *Tensor) {
-	if tracing.Load() {
-		defer traceArgmax(t).done(&result)
+func (t *Tensor) Argmax() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmax(t)
 	}
 	return t.redArgAll("argmax", true)
 }
 
 // Argmin returns the index of the smallest element of the flattened tensor;
 // see Argmax.
-func (t *Tensor) Argmin() (result *Tensor) {
-	if tracing.Load() {
-		defer traceArgmin(t).done(&result)
+func (t *Tensor) Argmin() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmin(t)
 	}
 	return t.redArgAll("argmin", false)
 }
@@ -484,17 +484,17 @@ func (t *Tensor) redArgAll(op string, isMax bool) *Tensor {
 
 // ArgmaxDim returns the indices (int64) of the largest elements along dim,
 // as torch.argmax(x, dim, keepdim).
-func (t *Tensor) ArgmaxDim(dim int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceArgmaxDim(t, dim, keepdim).done(&result)
+func (t *Tensor) ArgmaxDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmaxDim(t, dim, keepdim)
 	}
 	return t.redArgDim("argmax", dim, keepdim, true)
 }
 
 // ArgminDim returns the indices of the smallest elements along dim.
-func (t *Tensor) ArgminDim(dim int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceArgminDim(t, dim, keepdim).done(&result)
+func (t *Tensor) ArgminDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgminDim(t, dim, keepdim)
 	}
 	return t.redArgDim("argmin", dim, keepdim, false)
 }
@@ -513,9 +513,9 @@ func (t *Tensor) redArgDim(op string, dim int, keepdim, isMax bool) *Tensor {
 
 // Var returns the unbiased variance (correction 1) of all elements as a 0-d
 // tensor.
-func (t *Tensor) Var() (result *Tensor) {
-	if tracing.Load() {
-		defer traceVar(t).done(&result)
+func (t *Tensor) Var() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceVar(t)
 	}
 	return t.VarDims(nil, 1, false)
 }
@@ -525,26 +525,26 @@ func (t *Tensor) Var() (result *Tensor) {
 // elements reduced: correction 1 is the unbiased (Bessel) estimate, 0 the
 // population variance, as torch.var(correction=...). The input must be
 // floating point.
-func (t *Tensor) VarDims(dims []int, correction int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceVarDims(t, dims, correction, keepdim).done(&result)
+func (t *Tensor) VarDims(dims []int, correction int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceVarDims(t, dims, correction, keepdim)
 	}
 	return t.redVarStd("var", dims, correction, keepdim, false)
 }
 
 // Std returns the unbiased standard deviation of all elements.
-func (t *Tensor) Std() (result *Tensor) {
-	if tracing.Load() {
-		defer traceStd(t).done(&result)
+func (t *Tensor) Std() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStd(t)
 	}
 	return t.StdDims(nil, 1, false)
 }
 
 // StdDims returns the standard deviation over dims, the square root of
 // VarDims. Its gradient is 0 where the result is 0, as in PyTorch.
-func (t *Tensor) StdDims(dims []int, correction int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceStdDims(t, dims, correction, keepdim).done(&result)
+func (t *Tensor) StdDims(dims []int, correction int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStdDims(t, dims, correction, keepdim)
 	}
 	return t.redVarStd("std", dims, correction, keepdim, true)
 }
@@ -576,9 +576,9 @@ func (t *Tensor) redVarStd(op string, dims []int, correction int, keepdim, std b
 // them as size 1 when keepdim is set. It shifts by the maximum, so large
 // inputs do not overflow; a group of only -inf gives -inf. Integer inputs
 // give the default float dtype, as in PyTorch.
-func (t *Tensor) LogSumExp(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceLogSumExp(t, dims, keepdim).done(&result)
+func (t *Tensor) LogSumExp(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogSumExp(t, dims, keepdim)
 	}
 	r := prepReduce("logsumexp", t, dims, keepdim)
 	out := redFloatRows("logsumexp", r, t.dtype, true, cpu.LogSumExpRows[float32], cpu.LogSumExpRows[float64])
@@ -595,9 +595,9 @@ func (t *Tensor) LogSumExp(dims []int, keepdim bool) (result *Tensor) {
 // and math.Inf(-1) the smallest absolute value, p=0 the number of non-zero
 // elements, and any other p (negative too) (sum |x|^p)^(1/p). The input must
 // be floating point. Gradients follow PyTorch, including 0 at a zero norm.
-func (t *Tensor) Norm(p float64, dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceNorm(t, p, dims, keepdim).done(&result)
+func (t *Tensor) Norm(p float64, dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNorm(t, p, dims, keepdim)
 	}
 	redFloatCompute("norm", t.dtype, false)
 	if math.IsNaN(p) {
@@ -615,9 +615,9 @@ func (t *Tensor) Norm(p float64, dims []int, keepdim bool) (result *Tensor) {
 // FrobeniusNorm returns the Frobenius norm over at most two dims (all
 // elements when dims is empty), as torch.norm(x, "fro", dims): the square
 // root of the sum of squares.
-func (t *Tensor) FrobeniusNorm(dims []int, keepdim bool) (result *Tensor) {
-	if tracing.Load() {
-		defer traceFrobeniusNorm(t, dims, keepdim).done(&result)
+func (t *Tensor) FrobeniusNorm(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFrobeniusNorm(t, dims, keepdim)
 	}
 	if len(dims) > 2 {
 		panicf("frobenius_norm", "expected at most 2 dims, got %v", dims)

@@ -118,9 +118,9 @@ func normDim(op string, d, n int) int {
 }
 
 // Contiguous returns t if it is contiguous, else a contiguous copy.
-func (t *Tensor) Contiguous() (result *Tensor) {
-	if tracing.Load() {
-		defer traceContiguous(t).done(&result)
+func (t *Tensor) Contiguous() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceContiguous(t)
 	}
 	if t.IsContiguous() {
 		return t
@@ -130,9 +130,9 @@ func (t *Tensor) Contiguous() (result *Tensor) {
 
 // Clone returns a contiguous copy of t. The copy is part of the graph: its
 // gradient flows back to t.
-func (t *Tensor) Clone() (result *Tensor) {
-	if tracing.Load() {
-		defer traceClone(t).done(&result)
+func (t *Tensor) Clone() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClone(t)
 	}
 	out := newTensor(t.dtype, t.shape)
 	copyStrided(out, t)
@@ -162,9 +162,9 @@ func copyData(shape []int, dst any, dv cpu.View, src any, sv cpu.View) {
 
 // To returns t converted to dtype dt (t itself when it already has it).
 // Casts between floating types are differentiable.
-func (t *Tensor) To(dt DType) (result *Tensor) {
-	if tracing.Load() {
-		defer traceTo(t, dt).done(&result)
+func (t *Tensor) To(dt DType) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTo(t, dt)
 	}
 	if t.dtype == dt {
 		return t
@@ -179,25 +179,25 @@ func (t *Tensor) To(dt DType) (result *Tensor) {
 }
 
 // Float returns t as float32; Double as float64; Long as int64.
-func (t *Tensor) Float() (result *Tensor) {
-	if tracing.Load() {
-		defer traceFloat(t).done(&result)
+func (t *Tensor) Float() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFloat(t)
 	}
 	return t.To(Float32)
 }
 
 // Double returns t converted to float64.
-func (t *Tensor) Double() (result *Tensor) {
-	if tracing.Load() {
-		defer traceDouble(t).done(&result)
+func (t *Tensor) Double() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDouble(t)
 	}
 	return t.To(Float64)
 }
 
 // Long returns t converted to int64.
-func (t *Tensor) Long() (result *Tensor) {
-	if tracing.Load() {
-		defer traceLong(t).done(&result)
+func (t *Tensor) Long() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLong(t)
 	}
 	return t.To(Int64)
 }

@@ -32,9 +32,10 @@ import (
 // IsContiguous are not reported: a graph's values keep their rank and
 // dtype.
 //
-// Ops that the tracer itself runs from Op or Read are not reported. The
-// calls come from the goroutine that ran the op; see SetTracer for
-// concurrency.
+// The tracer may keep the slices and the attributes it is given but must
+// not modify them (a list result is the slice the op returns). Ops that
+// the tracer itself runs from Op or Read are not reported. The calls come
+// from the goroutine that ran the op; see SetTracer for concurrency.
 type Tracer interface {
 	Op(def *OpDef, inputs []*Tensor, attrs Attrs, outputs []*Tensor)
 	Read(kind string, t *Tensor, pos string)
@@ -83,56 +84,30 @@ func currentTracer() Tracer {
 	return nil
 }
 
-// opCall is one op call seen by the tracing hook. Every op function starts
-// with the hook
+// The hook of an op. Every op function starts with
 //
-//	if tracing.Load() {
-//		defer traceConv2d(x, w, b, o).done(&result)
+//	if tracing.Load() && outermost() {
+//		return traceConv2d(x, w, b, o)
 //	}
 //
-// where the generated traceConv2d enters the op (returning nil when it is
-// nested in another) and captures its inputs and attributes, and done,
-// deferred, reports the op with its named results. With no tracer the
-// cost is the atomic load.
-type opCall struct {
-	def   *OpDef
-	in    []*Tensor
-	attrs Attrs
-}
+// With no tracer the cost is the atomic load. While tracing, an op called
+// outside other ops goes to its generated traceConv2d, which counts the op
+// as running (so that the ops inside, and this call of Conv2d itself, run
+// their bodies: outermost is false for them), calls the op, and reports
+// it with reportOp when it returns. An op that panics is not reported.
 
-// enterOp counts an op entering and reports whether it is the outermost.
-func enterOp() bool { return traceDepth.Add(1) == 1 }
+// outermost reports whether no op (or read) is running.
+func outermost() bool { return traceDepth.Load() == 0 }
 
-// done reports the call with its results (held by outs) unless it was
-// nested, and counts the op leaving. An op that panicked has nil results
-// and is not reported.
-func (c *opCall) done(outs ...**Tensor) {
-	defer traceDepth.Add(-1)
-	if c == nil {
-		return
-	}
-	tr := currentTracer()
-	if tr == nil {
-		return
-	}
-	res := make([]*Tensor, len(outs))
-	for i, p := range outs {
-		if *p == nil {
-			return
-		}
-		res[i] = *p
-	}
-	tr.Op(c.def, c.in, c.attrs, res)
-}
+// enterOp counts an op as running; leaveOp, deferred, undoes it.
+func enterOp() { traceDepth.Add(1) }
 
-// doneList is done for an op returning a list.
-func (c *opCall) doneList(out *[]*Tensor) {
-	defer traceDepth.Add(-1)
-	if c == nil || *out == nil {
-		return
-	}
+func leaveOp() { traceDepth.Add(-1) }
+
+// reportOp reports an op call to the tracer, if one is still installed.
+func reportOp(def *OpDef, in []*Tensor, attrs Attrs, out []*Tensor) {
 	if tr := currentTracer(); tr != nil {
-		tr.Op(c.def, c.in, c.attrs, *out)
+		tr.Op(def, in, attrs, out)
 	}
 }
 

@@ -486,6 +486,13 @@ func BenchmarkOpLoop(b *testing.B) {
 			x.Reshape(4, 4).Transpose(0, 1).Unsqueeze(0)
 		}
 	})
+	xl, wl, bl := tensor.Ones(16, 64), tensor.Ones(64, 64), tensor.Ones(64)
+	b.Run("LinearReLU", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tensor.Linear(xl, wl, bl).ReLU()
+		}
+	})
 	b.Run("Numel", func(b *testing.B) {
 		n := 0
 		for b.Loop() {

@@ -12,17 +12,20 @@
 // Go function with arguments rebuilt from inputs and attributes, and the
 // op's tracing hook, traceXxx, which the op function calls first:
 //
-//	func Conv2d(x, w, b *Tensor, o Conv2dOptions) (out *Tensor) {
-//		if tracing.Load() {
-//			defer traceConv2d(x, w, b, o).done(&out)
+//	func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
+//		if tracing.Load() && outermost() {
+//			return traceConv2d(x, w, b, o)
 //		}
 //		...
+//
+// traceConv2d counts the op as running, calls Conv2d again (which now runs
+// its body) and reports the call to the tracer.
 //
 // Flags:
 //
 //	-dir d     the package directory (default ".")
 //	-out f     the output file, in dir (default "ops_gen.go")
 //	-check     fail if the output file is not up to date instead of writing it
-//	-hooks     insert the hook into every op function that lacks it (naming
-//	           its results when needed), then generate
+//	-hooks     insert the hook into every op function that lacks it, then
+//	           generate
 package main

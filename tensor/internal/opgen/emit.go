@@ -92,18 +92,48 @@ func emit(ops []*op, excl map[string]exclusion) ([]byte, error) {
 		p("}\n\n")
 
 		// The tracing hook.
-		var ps []string
+		var ps, hargs []string
 		for _, pr := range o.params {
 			ps = append(ps, pr.name+" "+pr.typ)
+			if pr.variadic {
+				hargs = append(hargs, pr.name+"...")
+			} else {
+				hargs = append(hargs, pr.name)
+			}
 		}
-		p("func trace%s(%s) *opCall {\n", o.fn, strings.Join(ps, ", "))
-		p("\tif !enterOp() {\n\t\treturn nil\n\t}\n")
+		callee := o.fn
+		if o.recv {
+			callee = hargs[0] + "." + o.fn
+			hargs = hargs[1:]
+		}
+		var results, resType string
+		switch o.outputs {
+		case -1:
+			results, resType = "res", "[]*Tensor"
+		case 1:
+			results, resType = "r0", "*Tensor"
+		default:
+			var rs, ts []string
+			for i := range o.outputs {
+				rs = append(rs, fmt.Sprintf("r%d", i))
+				ts = append(ts, "*Tensor")
+			}
+			results, resType = strings.Join(rs, ", "), "("+strings.Join(ts, ", ")+")"
+		}
 		var as []string
 		for _, a := range o.attrs {
 			as = append(as, fmt.Sprintf("%q: %s", a.name, a.put))
 		}
-		p("\treturn &opCall{def: &op%s, in: %s, attrs: Attrs{%s}}\n", o.fn, o.hookIn, strings.Join(as, ", "))
-		p("}\n")
+		p("\nfunc trace%s(%s) %s {\n", o.fn, strings.Join(ps, ", "), resType)
+		p("\tenterOp()\n\tdefer leaveOp()\n")
+		p("\tins, attrs := %s, Attrs{%s}\n", o.hookIn, strings.Join(as, ", "))
+		p("\t%s := %s(%s)\n", results, callee, strings.Join(hargs, ", "))
+		if o.outputs == -1 {
+			p("\treportOp(&op%s, ins, attrs, res)\n", o.fn)
+		} else {
+			p("\treportOp(&op%s, ins, attrs, []*Tensor{%s})\n", o.fn, results)
+		}
+		p("\treturn %s\n}\n", results)
 	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {

@@ -227,10 +227,10 @@ func TestGenerateFreshPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"func (t *Tensor) Scale(s float64) (result *Tensor) {\n\tif tracing.Load() {\n\t\tdefer traceScale(t, s).done(&result)\n\t}\n\treturn t.Map(",
-		"func Cat(ts []*Tensor, skip int) (result *Tensor) {\n\tif tracing.Load() {\n\t\tdefer traceCat(ts, skip).done(&result)\n\t}\n\tout := ",
-		"func (t *Tensor) MinMax() (lo, hi *Tensor) {\n\tif tracing.Load() {\n\t\tdefer traceMinMax(t).done(&lo, &hi)\n\t}\n",
-		"func (t *Tensor) Split(n int) (result []*Tensor) {\n\tif tracing.Load() {\n\t\tdefer traceSplit(t, n).doneList(&result)\n\t}\n",
+		"func (t *Tensor) Scale(s float64) *Tensor {\n\tif tracing.Load() && outermost() {\n\t\treturn traceScale(t, s)\n\t}\n\treturn t.Map(",
+		"func Cat(ts []*Tensor, skip int) *Tensor {\n\tif tracing.Load() && outermost() {\n\t\treturn traceCat(ts, skip)\n\t}\n\tout := ",
+		"func (t *Tensor) MinMax() (lo, hi *Tensor) {\n\tif tracing.Load() && outermost() {\n\t\treturn traceMinMax(t)\n\t}\n",
+		"func Zeros(shape ...int) *Tensor {\n\tif tracing.Load() && outermost() {\n\t\treturn traceZeros(shape)\n\t}\n",
 	} {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("tensor.go after -hooks lacks\n%s\n--- tensor.go:\n%s", want, src)

@@ -42,11 +42,17 @@ type op struct {
 	attrs   []attr
 	outputs int // -1: a list
 	params  []param
-	results []string // declared result names ("" when unnamed)
 	decl    *ast.FuncDecl
 	hooked  bool // decl starts with the hook
 	file    string
 	pos     token.Position
+}
+
+// reserved are the names of the generated code's locals and of the
+// functions it calls, which parameters must not shadow.
+var reserved = map[string]bool{
+	"ins": true, "attrs": true, "res": true, "r0": true, "r1": true, "r2": true, "r3": true,
+	"enterOp": true, "leaveOp": true, "reportOp": true, "Attrs": true, "intsAttr": true, "floatsAttr": true,
 }
 
 // versions holds the ops whose version is above 1. Raise an op's version
@@ -246,6 +252,9 @@ func (s *scanner) op(f *types.Func) (*op, error) {
 			return nil, errors.New("only methods of *Tensor can be ops")
 		}
 		o.recv = true
+		if reserved[r.Name()] || r.Name() == "" || r.Name() == "_" {
+			return nil, fmt.Errorf("receiver named %q", r.Name())
+		}
 		fixed = append(fixed, "self")
 		inParts = append(inParts, r.Name())
 		o.params = append(o.params, param{name: r.Name(), typ: "*Tensor", arg: fmt.Sprintf("in[%d]", nIn)})
@@ -264,6 +273,9 @@ func (s *scanner) op(f *types.Func) (*op, error) {
 		v := sig.Params().At(i)
 		if v.Name() == "" || v.Name() == "_" {
 			return nil, fmt.Errorf("parameter %d has no name", i)
+		}
+		if reserved[v.Name()] {
+			return nil, fmt.Errorf("parameter %s has a name that the generated code uses", v.Name())
 		}
 		t := v.Type()
 		p := param{name: v.Name(), typ: s.typeString(t), variadic: sig.Variadic() && i == sig.Params().Len()-1}
@@ -343,9 +355,6 @@ func (s *scanner) op(f *types.Func) (*op, error) {
 			}
 		}
 		o.outputs = res.Len()
-	}
-	for r := range res.Variables() {
-		o.results = append(o.results, r.Name())
 	}
 	return o, nil
 }
