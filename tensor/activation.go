@@ -41,6 +41,9 @@ var ewReluFns = &unFuncs{f32: cpu.ReLU[float32], f64: cpu.ReLU[float64], i64: cp
 // ReLU returns max(t, 0); NaN stays NaN. Integer tensors keep their dtype.
 // The gradient at 0 is 0, as in PyTorch.
 func (t *Tensor) ReLU() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU(t)
+	}
 	if t.dtype == Bool {
 		panicf("relu", "bool inputs not supported")
 	}
@@ -63,13 +66,23 @@ func (t *Tensor) ReLU() *Tensor {
 
 // ReLU6 returns min(max(t, 0), 6), which is Hardtanh(0, 6); the gradient is
 // 0 at 0 and at 6.
-func (t *Tensor) ReLU6() *Tensor { return t.ewHardtanh("relu6", 0, 6) }
+func (t *Tensor) ReLU6() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU6(t)
+	}
+	return t.ewHardtanh("relu6", 0, 6)
+}
 
 // Hardtanh returns t clamped to [lo, hi] (PyTorch's defaults are -1 and 1).
 // Integer tensors keep their dtype. The gradient passes strictly inside
 // (lo, hi) and is 0 at and beyond the bounds and at NaN, as PyTorch's
 // (vectorized) kernel gives.
-func (t *Tensor) Hardtanh(lo, hi float64) *Tensor { return t.ewHardtanh("hardtanh", lo, hi) }
+func (t *Tensor) Hardtanh(lo, hi float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardtanh(t, lo, hi)
+	}
+	return t.ewHardtanh("hardtanh", lo, hi)
+}
 
 // ewCheckHardtanh checks the operands of Hardtanh and its in-place form.
 func ewCheckHardtanh(op string, t *Tensor, lo, hi float64) {
@@ -105,6 +118,9 @@ func (t *Tensor) ewHardtanh(op string, lo, hi float64) *Tensor {
 // LeakyReLU returns t where t > 0 and slope*t elsewhere (PyTorch's default
 // slope is 0.01). The gradient at 0 is slope.
 func (t *Tensor) LeakyReLU(slope float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLeakyReLU(t, slope)
+	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.LeakyReLU(x, slope) })
 	return ewUnary("leaky_relu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("leaky_relu", g, t,
@@ -122,6 +138,9 @@ func (t *Tensor) LeakyReLU(slope float64) *Tensor {
 // default alpha is 1). The gradient at 0 is alpha (and NaN at NaN), as in
 // PyTorch.
 func (t *Tensor) ELU(alpha float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceELU(t, alpha)
+	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.ELU(x, alpha) })
 	return ewUnary("elu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("elu", g, t,
@@ -145,6 +164,9 @@ const (
 // (PyTorch's default: the exact erf form) or "tanh" (the tanh
 // approximation 0.5*t*(1+tanh(sqrt(2/π)*(t+0.044715*t³)))).
 func (t *Tensor) GELU(approximate string) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGELU(t, approximate)
+	}
 	switch approximate {
 	case "none", "":
 		fs := ewGELUFns
@@ -182,6 +204,9 @@ func (t *Tensor) GELU(approximate string) *Tensor {
 
 // SiLU returns t*sigmoid(t) (also called swish).
 func (t *Tensor) SiLU() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSiLU(t)
+	}
 	fs := ewSiLUFns
 	return ewUnary("silu", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("silu", g, t,
@@ -199,6 +224,9 @@ func (t *Tensor) SiLU() *Tensor {
 // Hardswish returns t*relu6(t+3)/6. Its gradient follows PyTorch's
 // (vectorized) kernel: 0 below -3, t/3+0.5 on [-3, 3), 1 from 3 on.
 func (t *Tensor) Hardswish() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardswish(t)
+	}
 	fs := ewFloatOnly(cpu.Hardswish)
 	return ewUnary("hardswish", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("hardswish", g, t,
@@ -221,6 +249,9 @@ func (t *Tensor) Hardswish() *Tensor {
 // Hardsigmoid returns relu6(t+3)/6. The gradient is 1/6 strictly inside
 // (-3, 3) and 0 elsewhere.
 func (t *Tensor) Hardsigmoid() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardsigmoid(t)
+	}
 	fs := ewFloatOnly(cpu.Hardsigmoid)
 	return ewUnary("hardsigmoid", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("hardsigmoid", g, t,
@@ -239,6 +270,9 @@ func (t *Tensor) Hardsigmoid() *Tensor {
 // Softplus returns log(1+exp(beta*t))/beta, or t itself where beta*t >
 // threshold (PyTorch's defaults are beta 1, threshold 20).
 func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSoftplus(t, beta, threshold)
+	}
 	fs := ewFloatOnly(func(x float64) float64 { return cpu.Softplus(x, beta, threshold) })
 	return ewUnary("softplus", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("softplus", g, t,
@@ -257,6 +291,9 @@ func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
 
 // Mish returns t*tanh(softplus(t)), with softplus = log(1+exp(t)).
 func (t *Tensor) Mish() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMish(t)
+	}
 	fs := ewFloatOnly(cpu.Mish)
 	return ewUnary("mish", fs, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("mish", g, t,

@@ -73,41 +73,101 @@ func ewMapTo[T Elem, U any](shape []int, o []U, ov cpu.View, a *Tensor, av cpu.V
 
 // Eq returns the bool tensor t == u, with broadcasting and type promotion
 // (NaN equals nothing).
-func (t *Tensor) Eq(u *Tensor) *Tensor { return ewCompare("eq", ewEqFns, t, u) }
+func (t *Tensor) Eq(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEq(t, u)
+	}
+	return ewCompare("eq", ewEqFns, t, u)
+}
 
 // Ne returns t != u.
-func (t *Tensor) Ne(u *Tensor) *Tensor { return ewCompare("ne", ewNeFns, t, u) }
+func (t *Tensor) Ne(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNe(t, u)
+	}
+	return ewCompare("ne", ewNeFns, t, u)
+}
 
 // Lt returns t < u.
-func (t *Tensor) Lt(u *Tensor) *Tensor { return ewCompare("lt", ewLtFns, t, u) }
+func (t *Tensor) Lt(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLt(t, u)
+	}
+	return ewCompare("lt", ewLtFns, t, u)
+}
 
 // Le returns t <= u.
-func (t *Tensor) Le(u *Tensor) *Tensor { return ewCompare("le", ewLeFns, t, u) }
+func (t *Tensor) Le(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLe(t, u)
+	}
+	return ewCompare("le", ewLeFns, t, u)
+}
 
 // Gt returns t > u.
-func (t *Tensor) Gt(u *Tensor) *Tensor { return ewCompare("gt", ewGtFns, t, u) }
+func (t *Tensor) Gt(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGt(t, u)
+	}
+	return ewCompare("gt", ewGtFns, t, u)
+}
 
 // Ge returns t >= u.
-func (t *Tensor) Ge(u *Tensor) *Tensor { return ewCompare("ge", ewGeFns, t, u) }
+func (t *Tensor) Ge(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGe(t, u)
+	}
+	return ewCompare("ge", ewGeFns, t, u)
+}
 
 // EqScalar returns t == s. An integer tensor compared with a fractional s
 // compares in the default float dtype, as PyTorch.
-func (t *Tensor) EqScalar(s float64) *Tensor { return t.Eq(scalarFor(t, s)) }
+func (t *Tensor) EqScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEqScalar(t, s)
+	}
+	return t.Eq(scalarFor(t, s))
+}
 
 // NeScalar returns t != s.
-func (t *Tensor) NeScalar(s float64) *Tensor { return t.Ne(scalarFor(t, s)) }
+func (t *Tensor) NeScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNeScalar(t, s)
+	}
+	return t.Ne(scalarFor(t, s))
+}
 
 // LtScalar returns t < s.
-func (t *Tensor) LtScalar(s float64) *Tensor { return t.Lt(scalarFor(t, s)) }
+func (t *Tensor) LtScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLtScalar(t, s)
+	}
+	return t.Lt(scalarFor(t, s))
+}
 
 // LeScalar returns t <= s.
-func (t *Tensor) LeScalar(s float64) *Tensor { return t.Le(scalarFor(t, s)) }
+func (t *Tensor) LeScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLeScalar(t, s)
+	}
+	return t.Le(scalarFor(t, s))
+}
 
 // GtScalar returns t > s.
-func (t *Tensor) GtScalar(s float64) *Tensor { return t.Gt(scalarFor(t, s)) }
+func (t *Tensor) GtScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGtScalar(t, s)
+	}
+	return t.Gt(scalarFor(t, s))
+}
 
 // GeScalar returns t >= s.
-func (t *Tensor) GeScalar(s float64) *Tensor { return t.Ge(scalarFor(t, s)) }
+func (t *Tensor) GeScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGeScalar(t, s)
+	}
+	return t.Ge(scalarFor(t, s))
+}
 
 // ewLogical applies f to the truth values (nonzero, NaN included) of a and
 // b with broadcasting.
@@ -123,21 +183,33 @@ func ewLogical(op string, f func(x, y bool) bool, a, b *Tensor) *Tensor {
 // LogicalAnd returns the bool tensor "t and u", reading nonzero elements of
 // any dtype as true, with broadcasting.
 func (t *Tensor) LogicalAnd(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogicalAnd(t, u)
+	}
 	return ewLogical("logical_and", func(x, y bool) bool { return x && y }, t, u)
 }
 
 // LogicalOr returns "t or u" as a bool tensor.
 func (t *Tensor) LogicalOr(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogicalOr(t, u)
+	}
 	return ewLogical("logical_or", func(x, y bool) bool { return x || y }, t, u)
 }
 
 // LogicalXor returns "t xor u" as a bool tensor.
 func (t *Tensor) LogicalXor(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogicalXor(t, u)
+	}
 	return ewLogical("logical_xor", func(x, y bool) bool { return x != y }, t, u)
 }
 
 // LogicalNot returns the bool tensor "not t" (true where t is zero).
 func (t *Tensor) LogicalNot() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogicalNot(t)
+	}
 	b := castTo(t, Bool)
 	out := newTensor(Bool, t.shape)
 	cpu.Map1(t.shape, out.st.data.([]bool), out.view(), b.st.data.([]bool), b.view(), func(x bool) bool { return !x })
@@ -191,6 +263,9 @@ func ewSelectK[T Elem](shape []int, out, c, x, y *Tensor) {
 // (torch.where). cond must be a bool tensor. It is differentiable in x and
 // y.
 func Where(cond, x, y *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceWhere(cond, x, y)
+	}
 	validNotNil("where", "condition", cond)
 	validNotNil("where", "input", x)
 	validNotNil("where", "other", y)
@@ -230,6 +305,9 @@ func ewFillValue(op string, dt DType, value float64) *Tensor {
 // whole values down to -255 wrap into uint8, as PyTorch allows). The
 // gradient flows to t where mask is false.
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaskedFill(t, mask, value)
+	}
 	validNotNil("masked_fill", "input", t)
 	validNotNil("masked_fill", "mask", mask)
 	if mask.dtype != Bool {
@@ -245,6 +323,9 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 // MaskedFill_ writes value into t where mask (a bool tensor that broadcasts
 // to t's shape) is true, in place, and returns t.
 func (t *Tensor) MaskedFill_(mask *Tensor, value float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaskedFill_(t, mask, value)
+	}
 	validNotNil("masked_fill_", "input", t)
 	validNotNil("masked_fill_", "mask", mask)
 	checkInPlace("masked_fill_", t)
@@ -270,6 +351,9 @@ func ewAll(b *Tensor) bool {
 // Equal reports whether a and b have the same shape and equal elements
 // (compared after type promotion; NaN is not equal to NaN), as torch.equal.
 func Equal(a, b *Tensor) bool {
+	if tracing.Load() {
+		defer traceRead("equal", a, b)()
+	}
 	validNotNil2("equal", a, b)
 	if !slices.Equal(a.shape, b.shape) {
 		return false
@@ -283,12 +367,18 @@ func Equal(a, b *Tensor) bool {
 // same dtype. Float32 and float16 inputs are compared in float32 arithmetic,
 // others in float64 (integer differences are exact).
 func IsClose(a, b *Tensor, rtol, atol float64, equalNaN bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceIsClose(a, b, rtol, atol, equalNaN)
+	}
 	return ewIsClose("isclose", a, b, rtol, atol, equalNaN)
 }
 
 // AllClose reports whether every element of a is close to b (IsClose with
 // equalNaN false), as torch.allclose.
 func AllClose(a, b *Tensor, rtol, atol float64) bool {
+	if tracing.Load() {
+		defer traceRead("all_close", a, b)()
+	}
 	return ewAll(ewIsClose("allclose", a, b, rtol, atol, false))
 }
 

@@ -179,6 +179,9 @@ func (o ConvTranspose1dOptions) resolve(op string) convResolved {
 // directly, and depthwise ones (Groups == C) a direct kernel; the bias is
 // added in the output pass. Gradients flow to x, w and b.
 func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConv2d(x, w, b, o)
+	}
 	validNotNil("conv2d", "input", x)
 	validNotNil("conv2d", "weight", w)
 	const op = "conv2d"
@@ -190,6 +193,9 @@ func Conv2d(x, w, b *Tensor, o Conv2dOptions) *Tensor {
 // [OC] (nil for none), like torch.nn.functional.conv1d. It runs the kernels
 // of Conv2d with a height of 1.
 func Conv1d(x, w, b *Tensor, o Conv1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConv1d(x, w, b, o)
+	}
 	validNotNil("conv1d", "input", x)
 	validNotNil("conv1d", "weight", w)
 	const op = "conv1d"
@@ -204,6 +210,9 @@ func Conv1d(x, w, b *Tensor, o Conv1dOptions) *Tensor {
 // (H-1)*stride - 2*padding + dilation*(KH-1) + output_padding + 1, and
 // likewise the width. It runs as a GEMM followed by col2im.
 func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConvTranspose2d(x, w, b, o)
+	}
 	validNotNil("conv_transpose2d", "input", x)
 	validNotNil("conv_transpose2d", "weight", w)
 	const op = "conv_transpose2d"
@@ -215,6 +224,9 @@ func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
 // [Cin, Cout/Groups, K] and bias b of shape [Cout] (nil for none), like
 // torch.nn.functional.conv_transpose1d.
 func ConvTranspose1d(x, w, b *Tensor, o ConvTranspose1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceConvTranspose1d(x, w, b, o)
+	}
 	validNotNil("conv_transpose1d", "input", x)
 	validNotNil("conv_transpose1d", "weight", w)
 	const op = "conv_transpose1d"

@@ -22,44 +22,79 @@ func FromSlice[T Elem](data []T, shape ...int) *Tensor {
 }
 
 // Scalar returns a 0-dimensional tensor of the default dtype holding v.
-func Scalar(v float64) *Tensor { return Full(v) }
+func Scalar(v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceScalar(v)
+	}
+	return Full(v)
+}
 
 // Empty returns a tensor of dtype dt and the given shape. Unlike PyTorch's
 // empty, its elements are zero.
 func Empty(dt DType, shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEmpty(dt, shape)
+	}
 	validShape("empty", shape)
 	return newTensor(dt, shape)
 }
 
 // Zeros returns a tensor of zeros of the default dtype.
 func Zeros(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceZeros(shape)
+	}
 	validShape("zeros", shape)
 	return newTensor(DefaultDType(), shape)
 }
 
 // Ones returns a tensor of ones of the default dtype.
 func Ones(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOnes(shape)
+	}
 	validShape("ones", shape)
 	return Full(1, shape...)
 }
 
 // Full returns a tensor of the default dtype filled with v.
 func Full(v float64, shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFull(v, shape)
+	}
 	validShape("full", shape)
 	return newTensor(DefaultDType(), shape).Fill_(v)
 }
 
 // ZerosLike returns zeros with the shape and dtype of t.
-func ZerosLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape) }
+func ZerosLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceZerosLike(t)
+	}
+	return newTensor(t.dtype, t.shape)
+}
 
 // OnesLike returns ones with the shape and dtype of t.
-func OnesLike(t *Tensor) *Tensor { return newTensor(t.dtype, t.shape).Fill_(1) }
+func OnesLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOnesLike(t)
+	}
+	return newTensor(t.dtype, t.shape).Fill_(1)
+}
 
 // FullLike returns a tensor with the shape and dtype of t filled with v.
-func FullLike(t *Tensor, v float64) *Tensor { return newTensor(t.dtype, t.shape).Fill_(v) }
+func FullLike(t *Tensor, v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFullLike(t, v)
+	}
+	return newTensor(t.dtype, t.shape).Fill_(v)
+}
 
 // Fill_ sets every element of t to v in place and returns t.
 func (t *Tensor) Fill_(v float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFill_(t, v)
+	}
 	ewCheckFits("fill_", t.dtype, v)
 	checkInPlace("fill_", t)
 	src := newTensor(t.dtype, nil)
@@ -80,6 +115,9 @@ func (t *Tensor) viewAs(strides []int) cpu.View { return cpu.View{Offset: t.offs
 // elements as base + k*step instead, so long ranges can differ from it in
 // the last bit.
 func Arange(start, end, step float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArange(start, end, step)
+	}
 	if step == 0 || math.IsNaN(step) {
 		panicf("arange", "step must be nonzero, got %v", step)
 	}
@@ -104,6 +142,9 @@ func Arange(start, end, step float64) *Tensor {
 // ArangeInt returns the int64 values start, start+step, ... below end, like
 // torch.arange with integer arguments.
 func ArangeInt(start, end, step int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArangeInt(start, end, step)
+	}
 	if step == 0 {
 		panicf("arange", "step must be nonzero")
 	}
@@ -130,6 +171,9 @@ func ArangeInt(start, end, step int) *Tensor {
 // end - (steps-1-i)*step, each with one rounding (a fused multiply-add, as
 // PyTorch's CPU kernel is compiled).
 func Linspace(start, end float64, steps int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLinspace(start, end, steps)
+	}
 	if steps < 0 {
 		panicf("linspace", "number of steps must be non-negative, got %d", steps)
 	}
@@ -193,6 +237,9 @@ func fma32(x, y, z float32) float32 {
 // Eye returns the n×m identity matrix of the default dtype (m = n when
 // omitted).
 func Eye(n int, m ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEye(n, m)
+	}
 	cols := n
 	if len(m) > 0 {
 		cols = m[0]

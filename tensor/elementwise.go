@@ -172,6 +172,9 @@ var (
 
 // Add returns t + u with broadcasting.
 func (t *Tensor) Add(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdd(t, u)
+	}
 	validNotNil2("add", t, u)
 	out := binary("add", addFns, t, u)
 	return record("add", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
@@ -181,6 +184,9 @@ func (t *Tensor) Add(u *Tensor) *Tensor {
 
 // Sub returns t - u with broadcasting.
 func (t *Tensor) Sub(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSub(t, u)
+	}
 	validNotNil2("sub", t, u)
 	if t.dtype == Bool && u.dtype == Bool {
 		panicf("sub", "subtraction of two bool tensors is not supported; use LogicalXor")
@@ -193,6 +199,9 @@ func (t *Tensor) Sub(u *Tensor) *Tensor {
 
 // Mul returns t * u elementwise with broadcasting.
 func (t *Tensor) Mul(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMul(t, u)
+	}
 	validNotNil2("mul", t, u)
 	out := binary("mul", mulFns, t, u)
 	return record("mul", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
@@ -210,6 +219,9 @@ func (t *Tensor) Mul(u *Tensor) *Tensor {
 // Div returns t / u (true division) with broadcasting; integer inputs give
 // a floating-point result, as in PyTorch.
 func (t *Tensor) Div(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiv(t, u)
+	}
 	validNotNil2("div", t, u)
 	out := binary("div", divFns, t, u)
 	return record("div", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor {
@@ -225,22 +237,52 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 }
 
 // AddScalar returns t + s.
-func (t *Tensor) AddScalar(s float64) *Tensor { return t.Add(scalarFor(t, s)) }
+func (t *Tensor) AddScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAddScalar(t, s)
+	}
+	return t.Add(scalarFor(t, s))
+}
 
 // SubScalar returns t - s.
-func (t *Tensor) SubScalar(s float64) *Tensor { return t.Sub(scalarFor(t, s)) }
+func (t *Tensor) SubScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSubScalar(t, s)
+	}
+	return t.Sub(scalarFor(t, s))
+}
 
 // MulScalar returns t * s.
-func (t *Tensor) MulScalar(s float64) *Tensor { return t.Mul(scalarFor(t, s)) }
+func (t *Tensor) MulScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMulScalar(t, s)
+	}
+	return t.Mul(scalarFor(t, s))
+}
 
 // DivScalar returns t / s.
-func (t *Tensor) DivScalar(s float64) *Tensor { return t.Div(scalarFor(t, s)) }
+func (t *Tensor) DivScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDivScalar(t, s)
+	}
+	return t.Div(scalarFor(t, s))
+}
 
 // RSubScalar returns s - t.
-func (t *Tensor) RSubScalar(s float64) *Tensor { return scalarFor(t, s).Sub(t) }
+func (t *Tensor) RSubScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRSubScalar(t, s)
+	}
+	return scalarFor(t, s).Sub(t)
+}
 
 // RDivScalar returns s / t.
-func (t *Tensor) RDivScalar(s float64) *Tensor { return scalarFor(t, s).Div(t) }
+func (t *Tensor) RDivScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRDivScalar(t, s)
+	}
+	return scalarFor(t, s).Div(t)
+}
 
 var negFns = &unFuncs{
 	f32: func(x float32) float32 { return -x },
@@ -253,6 +295,9 @@ var negFns = &unFuncs{
 
 // Neg returns -t.
 func (t *Tensor) Neg() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNeg(t)
+	}
 	if t.dtype == Bool {
 		panicf("neg", "negation of a bool tensor is not supported; use LogicalNot")
 	}
@@ -263,20 +308,43 @@ func (t *Tensor) Neg() *Tensor {
 // Add_ adds u to t in place (u broadcasts to t's shape) and returns t. It is
 // not recorded by autograd and panics on a tensor that requires grad while
 // grad mode is on.
-func (t *Tensor) Add_(u *Tensor) *Tensor { return t.inPlace("add_", addFns, u) }
+func (t *Tensor) Add_(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdd_(t, u)
+	}
+	return t.inPlace("add_", addFns, u)
+}
 
 // Sub_ subtracts u from t in place and returns t.
-func (t *Tensor) Sub_(u *Tensor) *Tensor { return t.inPlace("sub_", subFns, u) }
+func (t *Tensor) Sub_(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSub_(t, u)
+	}
+	return t.inPlace("sub_", subFns, u)
+}
 
 // Mul_ multiplies t by u in place and returns t.
-func (t *Tensor) Mul_(u *Tensor) *Tensor { return t.inPlace("mul_", mulFns, u) }
+func (t *Tensor) Mul_(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMul_(t, u)
+	}
+	return t.inPlace("mul_", mulFns, u)
+}
 
 // Div_ divides t by u in place and returns t (t must be floating point).
-func (t *Tensor) Div_(u *Tensor) *Tensor { return t.inPlace("div_", divFns, u) }
+func (t *Tensor) Div_(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiv_(t, u)
+	}
+	return t.inPlace("div_", divFns, u)
+}
 
 // Copy_ copies u's values (broadcast to t's shape, cast to t's dtype) into t
 // in place and returns t.
 func (t *Tensor) Copy_(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCopy_(t, u)
+	}
 	validNotNil2("copy_", t, u)
 	checkInPlace("copy_", t)
 	if u.st == t.st {

@@ -151,6 +151,9 @@ func (t *Tensor) RegisterHook(h func(grad *Tensor) *Tensor) {
 // Detach returns a tensor that shares t's storage but is cut off from the
 // graph.
 func (t *Tensor) Detach() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDetach(t)
+	}
 	return &Tensor{st: t.st, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset}
 }
 
@@ -170,11 +173,19 @@ type BackwardOptions struct {
 // Backward computes the gradient of t with respect to every leaf that
 // requires grad and accumulates it into their Grad. t must hold one element
 // (use BackwardWith for others).
-func (t *Tensor) Backward() { t.BackwardWith(BackwardOptions{}) }
+func (t *Tensor) Backward() {
+	if tracing.Load() {
+		defer traceRead("backward", t)()
+	}
+	t.BackwardWith(BackwardOptions{})
+}
 
 // BackwardWith is Backward with options (an explicit output gradient,
 // retain-graph, create-graph).
 func (t *Tensor) BackwardWith(o BackwardOptions) {
+	if tracing.Load() {
+		defer traceRead("backward", t)()
+	}
 	RunBackward([]*Tensor{t}, []*Tensor{o.Grad}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil)
 }
 
@@ -185,6 +196,9 @@ func (t *Tensor) BackwardWith(o BackwardOptions) {
 // (nil where an input is unreachable) and no Grad is changed, as
 // torch.autograd.grad.
 func RunBackward(roots, grads []*Tensor, retainGraph, createGraph bool, inputs []*Tensor) []*Tensor {
+	if tracing.Load() {
+		defer traceRead("backward", roots...)()
+	}
 	if len(grads) != len(roots) {
 		panicf("backward", "%d gradients for %d outputs", len(grads), len(roots))
 	}

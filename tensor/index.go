@@ -149,6 +149,9 @@ func idxAddFn[T Elem]() func(a, b T) T {
 // dimensions; the result has index's shape and t's dtype. The gradient
 // scatter-adds into t's shape.
 func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGather(t, dim, index)
+	}
 	validNotNil("gather", "input", t)
 	validNotNil("gather", "index", index)
 	const op = "gather"
@@ -186,6 +189,9 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 // wins. Gradients follow PyTorch: t's gradient is zero where values were
 // overwritten, src's is the gradient gathered at index.
 func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceScatter(t, dim, index, src)
+	}
 	validNotNil("scatter", "src", src)
 	return t.idxScatter("scatter", dim, index, src, 0, false)
 }
@@ -194,6 +200,9 @@ func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
 // positions index holds along dim (repeated positions add up), as
 // torch.Tensor.scatter_add. The shape rules are Scatter's.
 func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceScatterAdd(t, dim, index, src)
+	}
 	validNotNil("scatter_add", "src", src)
 	return t.idxScatter("scatter_add", dim, index, src, 0, true)
 }
@@ -201,6 +210,9 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 // ScatterValue returns a copy of t with value written at the positions index
 // holds along dim, as torch.Tensor.scatter with a scalar value.
 func (t *Tensor) ScatterValue(dim int, index *Tensor, value float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceScatterValue(t, dim, index, value)
+	}
 	return t.idxScatter("scatter", dim, index, nil, value, false)
 }
 
@@ -311,6 +323,9 @@ func idxIndexList(op string, index *Tensor, dim, size int, wrap bool) []int {
 // holds along dim, as torch.index_select: the result has t's shape with dim
 // resized to the number of indices. The gradient index-adds into t's shape.
 func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceIndexSelect(t, dim, index)
+	}
 	validNotNil("index_select", "input", t)
 	validNotNil("index_select", "index", index)
 	const op = "index_select"
@@ -334,6 +349,9 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 // index[i]) += src.select(dim, i). src has t's dtype and shape except that
 // dim has one entry per index; repeated indices add up.
 func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceIndexAdd(t, dim, index, src)
+	}
 	return t.idxIndexAdd("index_add", dim, index, src, false)
 }
 
@@ -341,6 +359,9 @@ func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
 // the positions index holds, as torch.index_copy; with repeated indices the
 // last one wins.
 func (t *Tensor) IndexCopy(dim int, index, src *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceIndexCopy(t, dim, index, src)
+	}
 	return t.idxIndexAdd("index_copy", dim, index, src, true)
 }
 
@@ -424,6 +445,9 @@ func idxRemapAdd(op string, base, src *Tensor, baseShape []int, maps [][]int, as
 // as t[mask] = values. With accumulate, values are added and repeated
 // positions add up; otherwise the last write to a repeated position wins.
 func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceIndexPut(t, indices, values, accumulate)
+	}
 	validNotNil("index_put", "input", t)
 	validList("index_put", "indices", indices)
 	validNotNil("index_put", "values", values)
@@ -518,11 +542,21 @@ func idxMaskIndices(op string, mask *Tensor, shape []int) []*Tensor {
 // Tril returns the lower triangle of the matrices in the last two dimensions
 // of t (batched), the elements with col-row <= k; the others are zero, as
 // torch.tril. k = 0 is the main diagonal, k > 0 above it, k < 0 below.
-func (t *Tensor) Tril(k int) *Tensor { return t.idxTri("tril", k, false) }
+func (t *Tensor) Tril(k int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTril(t, k)
+	}
+	return t.idxTri("tril", k, false)
+}
 
 // Triu returns the upper triangle of the matrices in the last two
 // dimensions of t, the elements with col-row >= k, as torch.triu.
-func (t *Tensor) Triu(k int) *Tensor { return t.idxTri("triu", k, true) }
+func (t *Tensor) Triu(k int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTriu(t, k)
+	}
+	return t.idxTri("triu", k, true)
+}
 
 func (t *Tensor) idxTri(op string, k int, upper bool) *Tensor {
 	nd := len(t.shape)
@@ -545,6 +579,9 @@ func (t *Tensor) idxTri(op string, k int, upper bool) *Tensor {
 // tensor broadcast with t) is true, in row-major order of the broadcast
 // shape, as torch.masked_select.
 func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaskedSelect(t, mask)
+	}
 	validNotNil("masked_select", "input", t)
 	validNotNil("masked_select", "mask", mask)
 	const op = "masked_select"

@@ -13,6 +13,9 @@ func idxLegacyEmpty(t *Tensor) bool { return len(t.shape) == 1 && t.shape[0] == 
 // are skipped, as in PyTorch); the result has the promoted dtype of all
 // inputs (PromoteTypes). Each input's gradient is its slice of the output's.
 func Cat(ts []*Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCat(ts, dim)
+	}
 	validList("cat", "tensors", ts)
 	const op = "cat"
 	if len(ts) == 0 {
@@ -83,6 +86,9 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 // be -1 for a new last dimension), as torch.stack. Dtypes are promoted as in
 // Cat.
 func Stack(ts []*Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStack(ts, dim)
+	}
 	validList("stack", "tensors", ts)
 	const op = "stack"
 	if len(ts) == 0 {
@@ -106,6 +112,9 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 // smaller when size does not divide the dimension), as torch.split with an
 // int. The chunks are views that share t's storage.
 func (t *Tensor) Split(size, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceSplit(t, size, dim)
+	}
 	const op = "split"
 	if len(t.shape) == 0 {
 		panicf(op, "cannot split a 0-dimensional tensor")
@@ -131,6 +140,9 @@ func (t *Tensor) Split(size, dim int) []*Tensor {
 // sum to the size of the dimension, as torch.split with a list. The pieces
 // are views that share t's storage.
 func (t *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceSplitSizes(t, sizes, dim)
+	}
 	const op = "split_with_sizes"
 	if len(t.shape) == 0 {
 		panicf(op, "cannot split a 0-dimensional tensor")
@@ -160,6 +172,9 @@ func (t *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
 // fewer than n chunks may come back (6 elements in 4 chunks give 3 chunks
 // of 2). An empty dimension gives n empty chunks.
 func (t *Tensor) Chunk(n, dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceChunk(t, n, dim)
+	}
 	const op = "chunk"
 	if len(t.shape) == 0 {
 		panicf(op, "cannot chunk a 0-dimensional tensor")
@@ -178,6 +193,9 @@ func (t *Tensor) Chunk(n, dim int) []*Tensor {
 // Unbind returns the slices of t along dim, with that dimension removed,
 // as views sharing t's storage (torch.unbind).
 func (t *Tensor) Unbind(dim int) []*Tensor {
+	if tracing.Load() && outermost() {
+		return traceUnbind(t, dim)
+	}
 	if len(t.shape) == 0 {
 		panicf("unbind", "cannot unbind a 0-dimensional tensor")
 	}

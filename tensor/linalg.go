@@ -19,11 +19,19 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 // have the same dtype. Float32 and float64 use the GEMM kernels (float16
 // computes in float32); integer dtypes use a plain loop (with wrap-around,
 // as in PyTorch); bool is not supported.
-func (t *Tensor) MatMul(u *Tensor) *Tensor { return linMatMul("matmul", t, u) }
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMatMul(t, u)
+	}
+	return linMatMul("matmul", t, u)
+}
 
 // Mm returns the product of two 2-D tensors (torch.mm); unlike MatMul it
 // accepts nothing else.
 func (t *Tensor) Mm(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMm(t, u)
+	}
 	validNotNil2("mm", t, u)
 	if t.Dim() != 2 || u.Dim() != 2 {
 		panicf("mm", "expected two 2-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -34,6 +42,9 @@ func (t *Tensor) Mm(u *Tensor) *Tensor {
 // Bmm returns the batched product of two 3-D tensors [B, n, m] and
 // [B, m, p] (torch.bmm); the batch sizes must be equal (no broadcasting).
 func (t *Tensor) Bmm(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceBmm(t, u)
+	}
 	validNotNil2("bmm", t, u)
 	if t.Dim() != 3 || u.Dim() != 3 {
 		panicf("bmm", "expected two 3-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -47,6 +58,9 @@ func (t *Tensor) Bmm(u *Tensor) *Tensor {
 // Dot returns the dot product of two 1-D tensors of the same length as a
 // 0-d tensor (torch.dot).
 func (t *Tensor) Dot(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDot(t, u)
+	}
 	validNotNil2("dot", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
 		panicf("dot", "expected two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
@@ -289,6 +303,9 @@ func linMatMulLoop[T int64 | int32 | int8 | uint8](a, b *Tensor, batch []int, m,
 // [..., out]. The leading dimensions of x fold into one GEMM, and the bias
 // is written into the output before the GEMM accumulates onto it.
 func Linear(x, w, b *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLinear(x, w, b)
+	}
 	validNotNil("linear", "input", x)
 	validNotNil("linear", "weight", w)
 	if w.Dim() != 2 || x.Dim() == 0 {

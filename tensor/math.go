@@ -138,27 +138,42 @@ var (
 
 // Exp returns e**t elementwise.
 func (t *Tensor) Exp() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceExp(t)
+	}
 	return ewUnary("exp", ewExpFns, t, func(g, out *Tensor) *Tensor { return g.Mul(out) })
 }
 
 // Log returns the natural logarithm of t (NaN for negative values, -inf
 // at 0).
 func (t *Tensor) Log() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLog(t)
+	}
 	return ewUnary("log", ewLogFns, t, func(g, out *Tensor) *Tensor { return g.Div(t) })
 }
 
 // Log1p returns log(1 + t), accurate for small t.
 func (t *Tensor) Log1p() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLog1p(t)
+	}
 	return ewUnary("log1p", ewLog1pFns, t, func(g, out *Tensor) *Tensor { return g.Div(t.AddScalar(1)) })
 }
 
 // Sqrt returns the square root of t (NaN for negative values).
 func (t *Tensor) Sqrt() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSqrt(t)
+	}
 	return ewUnary("sqrt", ewSqrtFns, t, func(g, out *Tensor) *Tensor { return g.Div(out.MulScalar(2)) })
 }
 
 // Rsqrt returns 1/sqrt(t).
 func (t *Tensor) Rsqrt() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRsqrt(t)
+	}
 	return ewUnary("rsqrt", ewRsqrtFns, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("rsqrt", g, out,
 			func(g, y float64) float64 { return -0.5 * g * y * y * y },
@@ -168,16 +183,25 @@ func (t *Tensor) Rsqrt() *Tensor {
 
 // Sin returns the sine of t (radians).
 func (t *Tensor) Sin() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSin(t)
+	}
 	return ewUnary("sin", ewSinFns, t, func(g, out *Tensor) *Tensor { return g.Mul(t.Cos()) })
 }
 
 // Cos returns the cosine of t (radians).
 func (t *Tensor) Cos() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCos(t)
+	}
 	return ewUnary("cos", ewCosFns, t, func(g, out *Tensor) *Tensor { return g.Mul(t.Sin()).Neg() })
 }
 
 // Tanh returns the hyperbolic tangent of t.
 func (t *Tensor) Tanh() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTanh(t)
+	}
 	return ewUnary("tanh", ewTanhFns, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("tanh", g, out,
 			func(g, y float64) float64 { return g * (1 - y*y) },
@@ -187,6 +211,9 @@ func (t *Tensor) Tanh() *Tensor {
 
 // Sigmoid returns the logistic function 1/(1+exp(-t)).
 func (t *Tensor) Sigmoid() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSigmoid(t)
+	}
 	return ewUnary("sigmoid", ewSigmoidFns, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("sigmoid", g, out,
 			func(g, y float64) float64 { return g * y * (1 - y) },
@@ -196,6 +223,9 @@ func (t *Tensor) Sigmoid() *Tensor {
 
 // Erf returns the error function of t.
 func (t *Tensor) Erf() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceErf(t)
+	}
 	return ewUnary("erf", ewErfFns, t, func(g, out *Tensor) *Tensor {
 		return ewBackward("erf", g, t,
 			func(g, x float64) float64 { return g * ewTwoOverSqrtPi * math.Exp(-x*x) },
@@ -205,6 +235,9 @@ func (t *Tensor) Erf() *Tensor {
 
 // Reciprocal returns 1/t; integer inputs give the default float dtype.
 func (t *Tensor) Reciprocal() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReciprocal(t)
+	}
 	return ewUnary("reciprocal", ewReciprocalFns, t, func(g, out *Tensor) *Tensor {
 		return g.Mul(out.Mul(out)).Neg()
 	})
@@ -213,6 +246,9 @@ func (t *Tensor) Reciprocal() *Tensor {
 // Square returns t*t. Integer tensors keep their dtype (wrapping on
 // overflow); a bool tensor gives int64, as in PyTorch.
 func (t *Tensor) Square() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSquare(t)
+	}
 	x := t
 	if x.dtype == Bool {
 		x = castTo(x, Int64)
@@ -226,6 +262,9 @@ func (t *Tensor) Square() *Tensor {
 // Abs returns |t|. Integer tensors keep their dtype; bool tensors are not
 // supported (as in PyTorch). The gradient at 0 is 0.
 func (t *Tensor) Abs() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAbs(t)
+	}
 	ewNoBool("abs", t)
 	return ewUnary("abs", ewAbsFns, t, func(g, out *Tensor) *Tensor { return g.Mul(t.Sign()) })
 }
@@ -233,17 +272,28 @@ func (t *Tensor) Abs() *Tensor {
 // Sign returns -1, 0 or 1 according to the sign of each element, in t's
 // dtype (a bool tensor is returned unchanged in value). Like PyTorch, the
 // sign of NaN is 0. Its gradient is zero.
-func (t *Tensor) Sign() *Tensor { return ewUnary("sign", ewSignFns, t, ewZeroGrad) }
+func (t *Tensor) Sign() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSign(t)
+	}
+	return ewUnary("sign", ewSignFns, t, ewZeroGrad)
+}
 
 // Floor rounds down to an integer value; integer tensors are returned
 // unchanged in value. Its gradient is zero.
 func (t *Tensor) Floor() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFloor(t)
+	}
 	ewNoBool("floor", t)
 	return ewUnary("floor", ewFloorFns, t, ewZeroGrad)
 }
 
 // Ceil rounds up to an integer value. Its gradient is zero.
 func (t *Tensor) Ceil() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCeil(t)
+	}
 	ewNoBool("ceil", t)
 	return ewUnary("ceil", ewCeilFns, t, ewZeroGrad)
 }
@@ -251,6 +301,9 @@ func (t *Tensor) Ceil() *Tensor {
 // Round rounds to the nearest integer value, halves to even (0.5 -> 0,
 // 1.5 -> 2, -2.5 -> -2), as torch.round. Its gradient is zero.
 func (t *Tensor) Round() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRound(t)
+	}
 	ewNoBool("round", t)
 	return ewUnary("round", ewRoundFns, t, ewZeroGrad)
 }
@@ -357,13 +410,28 @@ func ewCheckFits(op string, dt DType, v float64) {
 // fractional bounds give the default float dtype, and a bool tensor gives
 // int64 (PyTorch's type promotion). The gradient passes where lo <= t <= hi
 // (bounds included).
-func (t *Tensor) Clamp(lo, hi float64) *Tensor { return t.ewClamp("clamp", lo, hi, true, true) }
+func (t *Tensor) Clamp(lo, hi float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClamp(t, lo, hi)
+	}
+	return t.ewClamp("clamp", lo, hi, true, true)
+}
 
 // ClampMin returns max(t, lo) (clamp with only a lower bound).
-func (t *Tensor) ClampMin(lo float64) *Tensor { return t.ewClamp("clamp_min", lo, 0, true, false) }
+func (t *Tensor) ClampMin(lo float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClampMin(t, lo)
+	}
+	return t.ewClamp("clamp_min", lo, 0, true, false)
+}
 
 // ClampMax returns min(t, hi) (clamp with only an upper bound).
-func (t *Tensor) ClampMax(hi float64) *Tensor { return t.ewClamp("clamp_max", 0, hi, false, true) }
+func (t *Tensor) ClampMax(hi float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClampMax(t, hi)
+	}
+	return t.ewClamp("clamp_max", 0, hi, false, true)
+}
 
 func (t *Tensor) ewClamp(op string, lo, hi float64, hasLo, hasHi bool) *Tensor {
 	dt := t.dtype
@@ -400,6 +468,9 @@ func (t *Tensor) ewClamp(op string, lo, hi float64, hasLo, hasHi bool) *Tensor {
 // PyTorch: t gets it where lo <= t <= hi, lo where t < lo (and lo < hi), hi
 // where t > hi or hi < lo.
 func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClampTensor(t, lo, hi)
+	}
 	validNotNil("clamp", "input", t)
 	if lo == nil && hi == nil {
 		panicf("clamp", "at least one of min and max must be given")
@@ -466,6 +537,9 @@ var (
 // Gradients follow PyTorch: 0 for t where u == 0, and 0 for u where t == 0
 // and u >= 0.
 func (t *Tensor) Pow(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return tracePow(t, u)
+	}
 	validNotNil2("pow", t, u)
 	if PromoteTypes(t.dtype, u.dtype) == Bool {
 		panicf("pow", "not supported for two bool tensors")
@@ -492,6 +566,9 @@ func (t *Tensor) Pow(u *Tensor) *Tensor {
 // float32 and float64 results for s = 0.5, -0.5 and -1 come from Sqrt, Rsqrt
 // and Reciprocal (so (-inf)**0.5 is NaN). The gradient is 0 when s == 0.
 func (t *Tensor) PowScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return tracePowScalar(t, s)
+	}
 	if !t.dtype.IsFloat() && ewIsIntegral(s) && s < 0 {
 		panicf("pow", "integers to negative integer powers are not allowed (%v ** %v)", t.dtype, s)
 	}
@@ -522,12 +599,20 @@ func (t *Tensor) PowScalar(s float64) *Tensor {
 }
 
 // RPowScalar returns s**t (torch.pow(s, t)).
-func (t *Tensor) RPowScalar(s float64) *Tensor { return scalarFor(t, s).Pow(t) }
+func (t *Tensor) RPowScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRPowScalar(t, s)
+	}
+	return scalarFor(t, s).Pow(t)
+}
 
 // Maximum returns the elementwise maximum of t and u with broadcasting and
 // type promotion; NaN in either propagates. On ties the gradient is split
 // equally between t and u, as in PyTorch.
 func (t *Tensor) Maximum(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaximum(t, u)
+	}
 	validNotNil2("maximum", t, u)
 	out := binary("maximum", ewMaxFns, t, u)
 	return record("maximum", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor { return ewMinMaxGrad(g, t, u, true) })
@@ -535,6 +620,9 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 
 // Minimum returns the elementwise minimum of t and u; see Maximum.
 func (t *Tensor) Minimum(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMinimum(t, u)
+	}
 	validNotNil2("minimum", t, u)
 	out := binary("minimum", ewMinFns, t, u)
 	return record("minimum", out, []*Tensor{t, u}, func(g *Tensor) []*Tensor { return ewMinMaxGrad(g, t, u, false) })
@@ -579,6 +667,9 @@ func ewCheckIntDivisor(op string, t, u *Tensor) {
 // Remainder returns t mod u with the sign of u (Python's %, torch.remainder),
 // with broadcasting. Integer division by zero panics.
 func (t *Tensor) Remainder(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRemainder(t, u)
+	}
 	validNotNil2("remainder", t, u)
 	ewCheckIntDivisor("remainder", t, u)
 	out := binary("remainder", ewRemFns, t, u)
@@ -596,12 +687,20 @@ func (t *Tensor) Remainder(u *Tensor) *Tensor {
 }
 
 // RemainderScalar returns t mod s (sign of s).
-func (t *Tensor) RemainderScalar(s float64) *Tensor { return t.Remainder(scalarFor(t, s)) }
+func (t *Tensor) RemainderScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRemainderScalar(t, s)
+	}
+	return t.Remainder(scalarFor(t, s))
+}
 
 // FloorDivide returns floor(t / u) with broadcasting (torch.floor_divide,
 // which rounds down since PyTorch 1.13). Integer division by zero panics.
 // Like PyTorch it has no derivative: a backward pass through it panics.
 func (t *Tensor) FloorDivide(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFloorDivide(t, u)
+	}
 	validNotNil2("floor_divide", t, u)
 	ewCheckIntDivisor("floor_divide", t, u)
 	out := binary("floor_divide", ewFDivFns, t, u)
@@ -612,4 +711,9 @@ func (t *Tensor) FloorDivide(u *Tensor) *Tensor {
 }
 
 // FloorDivideScalar returns floor(t / s).
-func (t *Tensor) FloorDivideScalar(s float64) *Tensor { return t.FloorDivide(scalarFor(t, s)) }
+func (t *Tensor) FloorDivideScalar(s float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFloorDivideScalar(t, s)
+	}
+	return t.FloorDivide(scalarFor(t, s))
+}

@@ -51,6 +51,9 @@ func moreData[T Elem](x *Tensor) []T {
 // each of dims (torch.flip). No dims gives a plain copy; a dim given twice
 // panics. The gradient is the flipped gradient.
 func (t *Tensor) Flip(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFlip(t, dims)
+	}
 	const op = "flip"
 	nd := len(t.shape)
 	ds := moreNormDims(op, dims, nd)
@@ -76,6 +79,9 @@ func (t *Tensor) Flip(dims ...int) *Tensor {
 // hold one shift. A dim may appear more than once; its shifts add up. The
 // gradient is the gradient rolled back.
 func (t *Tensor) Roll(shifts, dims []int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRoll(t, shifts, dims)
+	}
 	const op = "roll"
 	if len(dims) == 0 {
 		if len(shifts) != 1 {
@@ -150,6 +156,9 @@ func (t *Tensor) moreRepeatCopy(op string, shape, strides, outShape, sumDims []i
 // negative size, panics. Unlike Expand it copies. The gradient sums the
 // copies.
 func (t *Tensor) Repeat(sizes ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeat(t, sizes)
+	}
 	const op = "repeat"
 	nd := len(t.shape)
 	if len(sizes) < nd {
@@ -183,6 +192,9 @@ func (t *Tensor) Repeat(sizes ...int) *Tensor {
 // Tile repeats t as torch.tile: like Repeat, except that when dims has
 // fewer entries than t has dimensions it is padded with leading ones.
 func (t *Tensor) Tile(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTile(t, dims)
+	}
 	if nd := len(t.shape); len(dims) < nd {
 		pad := make([]int, nd-len(dims), nd)
 		for i := range pad {
@@ -198,6 +210,9 @@ func (t *Tensor) Tile(dims ...int) *Tensor {
 // [a a b b] for 2. Flatten t first for PyTorch's form without a dim. The
 // gradient sums the copies.
 func (t *Tensor) RepeatInterleave(repeats, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeatInterleave(t, repeats, dim)
+	}
 	const op = "repeat_interleave"
 	if repeats < 0 {
 		panicf(op, "repeats cannot be negative, got %d", repeats)
@@ -216,6 +231,9 @@ func (t *Tensor) RepeatInterleave(repeats, dim int) *Tensor {
 // or int32 tensor with one non-negative entry per element of dim, or a
 // single entry used for all of them.
 func (t *Tensor) RepeatInterleaveTensor(repeats *Tensor, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRepeatInterleaveTensor(t, repeats, dim)
+	}
 	validNotNil("repeat_interleave", "input", t)
 	validNotNil("repeat_interleave", "repeats", repeats)
 	const op = "repeat_interleave"
@@ -261,7 +279,12 @@ func (t *Tensor) moreRemapDim(op string, d int, m []int) *Tensor {
 // and bool inputs give int64, as PyTorch; float32 accumulates in float64
 // and float16 in float32. The gradient is the reversed running sum of the
 // gradient.
-func (t *Tensor) Cumsum(dim int) *Tensor { return t.moreScan("cumsum", dim, false) }
+func (t *Tensor) Cumsum(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCumsum(t, dim)
+	}
+	return t.moreScan("cumsum", dim, false)
+}
 
 // Cumprod returns the running products of t along dim (torch.cumprod),
 // with Cumsum's dtypes. Its gradient is exact where t holds zeros, as
@@ -269,7 +292,12 @@ func (t *Tensor) Cumsum(dim int) *Tensor { return t.moreScan("cumsum", dim, fals
 // grad*out divided by t; otherwise an O(n) kernel computes it, or, while
 // recording a graph for higher derivatives, an O(n^2) composition of
 // differentiable ops.
-func (t *Tensor) Cumprod(dim int) *Tensor { return t.moreScan("cumprod", dim, true) }
+func (t *Tensor) Cumprod(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCumprod(t, dim)
+	}
+	return t.moreScan("cumprod", dim, true)
+}
 
 func (t *Tensor) moreScan(op string, dim int, prod bool) *Tensor {
 	d := normDim(op, dim, max(len(t.shape), 1))
@@ -373,6 +401,9 @@ func moreCumprodGradZeros(x, g *Tensor, d int) *Tensor {
 // by one, down to size 0. Bool tensors use logical xor, as PyTorch. n = 0
 // returns t. t must have at least one dimension.
 func (t *Tensor) Diff(n, dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiff(t, n, dim)
+	}
 	const op = "diff"
 	if len(t.shape) == 0 {
 		panicf(op, "expected a tensor of at least one dimension, got a 0-d tensor")
@@ -402,20 +433,36 @@ func (t *Tensor) Diff(n, dim int) *Tensor {
 // Any reports, as a 0-d tensor, whether some element of t is nonzero (NaN
 // is nonzero; an empty tensor gives false). The result is bool, except for
 // uint8 input, where it is uint8 as in PyTorch.
-func (t *Tensor) Any() *Tensor { return t.moreAnyAll("any", nil, false, true) }
+func (t *Tensor) Any() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAny(t)
+	}
+	return t.moreAnyAll("any", nil, false, true)
+}
 
 // All reports, as a 0-d tensor, whether every element of t is nonzero (an
 // empty tensor gives true); dtypes as Any.
-func (t *Tensor) All() *Tensor { return t.moreAnyAll("all", nil, false, false) }
+func (t *Tensor) All() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAll(t)
+	}
+	return t.moreAnyAll("all", nil, false, false)
+}
 
 // AnyDim is Any along dim, keeping it as size 1 when keepdim is set
 // (torch.any(x, dim, keepdim)).
 func (t *Tensor) AnyDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAnyDim(t, dim, keepdim)
+	}
 	return t.moreAnyAll("any", []int{dim}, keepdim, true)
 }
 
 // AllDim is All along dim, keeping it as size 1 when keepdim is set.
 func (t *Tensor) AllDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAllDim(t, dim, keepdim)
+	}
 	return t.moreAnyAll("all", []int{dim}, keepdim, false)
 }
 
@@ -460,6 +507,9 @@ func moreAnyAllT[T Elem](o []bool, r *reduction, isAny bool) {
 // none are given) as an int64 tensor (torch.count_nonzero). NaN counts as
 // nonzero.
 func (t *Tensor) CountNonzero(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceCountNonzero(t, dims)
+	}
 	r := prepReduce("count_nonzero", t, dims, false)
 	if r.x.dtype == Float16 {
 		r.x = castTo(r.x, Float32)
@@ -489,6 +539,9 @@ func (t *Tensor) CountNonzero(dims ...int) *Tensor {
 // tensor of shape [count, t.Dim()], one row of coordinates per element in
 // row-major order (torch.nonzero). NaN is nonzero.
 func (t *Tensor) Nonzero() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNonzero(t)
+	}
 	x := t.Detach()
 	if x.dtype == Float16 {
 		x = castTo(x, Float32)
@@ -551,6 +604,9 @@ func moreDiagLayout(shape, strides []int, offset, d1, d2 int) ([]int, []int, int
 // main diagonal, < 0 below). Like every view it shares t's storage. The
 // gradient is zero off the diagonal.
 func (t *Tensor) Diagonal(offset, dim1, dim2 int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiagonal(t, offset, dim1, dim2)
+	}
 	const op = "diagonal"
 	nd := len(t.shape)
 	if nd < 2 {
@@ -584,6 +640,9 @@ func moreDiagEmbed(op string, g *Tensor, shape []int, offset, d1, d2 int) *Tenso
 // matrix of size n+|diagonal| with t on the given diagonal and zeros
 // elsewhere; for a 2-D t it returns a copy of that diagonal, as 1-D.
 func (t *Tensor) Diag(diagonal int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDiag(t, diagonal)
+	}
 	switch t.Dim() {
 	case 1:
 		n := t.shape[0] + max(diagonal, -diagonal)
@@ -598,6 +657,9 @@ func (t *Tensor) Diag(diagonal int) *Tensor {
 // Trace returns the sum of the main diagonal of the 2-D tensor t as a 0-d
 // tensor (torch.trace); integer and bool inputs give int64.
 func (t *Tensor) Trace() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTrace(t)
+	}
 	if t.Dim() != 2 {
 		panicf("trace", "expected a 2-D tensor, got shape %v", t.shape)
 	}
@@ -607,6 +669,9 @@ func (t *Tensor) Trace() *Tensor {
 // Outer returns the outer product of the 1-D tensors t and u
 // (torch.outer): out[i][j] = t[i]*u[j], with the promoted dtype.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceOuter(t, u)
+	}
 	validNotNil2("outer", t, u)
 	if t.Dim() != 1 || u.Dim() != 1 {
 		panicf("outer", "expected 1-D vectors, got shapes %v and %v", t.shape, u.shape)

@@ -12,6 +12,9 @@ import (
 // generator). When training is false or p is 0 it returns x itself; p = 1
 // multiplies x by zero. The gradient is masked and scaled the same way.
 func Dropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDropout(x, p, training, gen)
+	}
 	return nnfDropout("dropout", x, p, training, gen, x.shape)
 }
 
@@ -20,6 +23,9 @@ func Dropout(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
 // F.dropout2d. (PyTorch 1.13 reads a 3-D input as [N, C, L] with a
 // deprecation warning; Ember reads it as [C, H, W], as later releases do.)
 func Dropout2d(x *Tensor, p float64, training bool, gen *Generator) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDropout2d(x, p, training, gen)
+	}
 	const op = "dropout2d"
 	nd := len(x.shape)
 	if nd != 3 && nd != 4 {
@@ -62,6 +68,9 @@ func nnfDropout(op string, x *Tensor, p float64, training bool, gen *Generator, 
 // padding_idx, counted from the end, is written num+padding_idx here). An
 // index outside [0, num) panics.
 func Embedding(indices, weight *Tensor, paddingIdx int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceEmbedding(indices, weight, paddingIdx)
+	}
 	validNotNil("embedding", "indices", indices)
 	validNotNil("embedding", "weight", weight)
 	const op = "embedding"
@@ -163,6 +172,9 @@ type InterpolateOptions struct {
 // when out == 2*in even when the scale factor says otherwise; Ember's
 // gradient is always that of its forward.
 func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceInterpolate(x, o)
+	}
 	const op = "interpolate"
 	if len(x.shape) != 4 {
 		panicf(op, "expected a 4-D input [N, C, H, W], got shape %v", x.shape)
@@ -229,4 +241,9 @@ func Interpolate(x *Tensor, o InterpolateOptions) *Tensor {
 // Upsample is Interpolate under the name of torch.nn.Upsample (and the
 // deprecated F.upsample): it resizes x by Size or ScaleFactor with
 // "nearest" or "bilinear" sampling.
-func Upsample(x *Tensor, opts InterpolateOptions) *Tensor { return Interpolate(x, opts) }
+func Upsample(x *Tensor, opts InterpolateOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceUpsample(x, opts)
+	}
+	return Interpolate(x, opts)
+}

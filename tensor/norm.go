@@ -18,6 +18,9 @@ import (
 // statistics normalise and must be given. weight and bias ([C]) may be nil.
 // Gradients flow to x, weight and bias, never to the running statistics.
 func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceBatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps)
+	}
 	validNotNil("batch_norm", "input", x)
 	const op = "batch_norm"
 	if len(x.shape) < 2 {
@@ -123,6 +126,9 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 // sqrt(var + eps) * weight + bias with the biased variance. weight and bias
 // have shape normalizedShape and may be nil.
 func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLayerNorm(x, normalizedShape, weight, bias, eps)
+	}
 	validNotNil("layer_norm", "input", x)
 	const op = "layer_norm"
 	k := len(normalizedShape)
@@ -147,6 +153,9 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 // consecutive channels (and all positions) per sample, as F.group_norm,
 // then applies the per-channel weight and bias ([C], may be nil).
 func GroupNorm(x *Tensor, numGroups int, weight, bias *Tensor, eps float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceGroupNorm(x, numGroups, weight, bias, eps)
+	}
 	validNotNil("group_norm", "input", x)
 	const op = "group_norm"
 	if len(x.shape) < 2 {

@@ -19,6 +19,9 @@ import (
 // gradient sums the output gradient back onto the elements each output
 // position was copied from.
 func Pad(x *Tensor, pads []int, mode string, value float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return tracePad(x, pads, mode, value)
+	}
 	const op = "pad"
 	if len(pads)%2 != 0 {
 		panicf(op, "padding length must be divisible by 2, got %v", pads)

@@ -87,6 +87,9 @@ func perfSameView(shape []int, a, b cpu.View) bool {
 // tensor that requires grad while grad mode is on. t must be floating
 // point.
 func (t *Tensor) AddScaled_(u *Tensor, alpha float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAddScaled_(t, u, alpha)
+	}
 	validNotNil2("add_scaled_", t, u)
 	const op = "add_scaled_"
 	checkInPlace(op, t)
@@ -152,6 +155,9 @@ func perfF32Exact(v float64) bool { return float64(float32(v)) == v || math.IsNa
 // in-place ops it is not recorded by autograd and panics on a tensor that
 // requires grad while grad mode is on.
 func (t *Tensor) ReLU_() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU_(t)
+	}
 	if t.dtype == Bool {
 		panicf("relu_", "bool inputs not supported")
 	}
@@ -159,11 +165,21 @@ func (t *Tensor) ReLU_() *Tensor {
 }
 
 // ReLU6_ replaces t with ReLU6(t) in place and returns t; see ReLU_.
-func (t *Tensor) ReLU6_() *Tensor { return t.perfHardtanhInPlace("relu6_", 0, 6) }
+func (t *Tensor) ReLU6_() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReLU6_(t)
+	}
+	return t.perfHardtanhInPlace("relu6_", 0, 6)
+}
 
 // Hardtanh_ clamps t to [lo, hi] in place and returns t; see ReLU_ and
 // Hardtanh.
-func (t *Tensor) Hardtanh_(lo, hi float64) *Tensor { return t.perfHardtanhInPlace("hardtanh_", lo, hi) }
+func (t *Tensor) Hardtanh_(lo, hi float64) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceHardtanh_(t, lo, hi)
+	}
+	return t.perfHardtanhInPlace("hardtanh_", lo, hi)
+}
 
 func (t *Tensor) perfHardtanhInPlace(op string, lo, hi float64) *Tensor {
 	ewCheckHardtanh(op, t, lo, hi)

@@ -251,6 +251,9 @@ func nnfOutShape(x *Tensor, oh, ow int) []int {
 // [C, H, W]), as F.max_pool2d. The gradient flows to the position of each
 // window's maximum (the first one, in row-major order, on ties; NaN wins).
 func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaxPool2d(x, o)
+	}
 	const op = "max_pool2d"
 	v, _ := nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
 	return v
@@ -260,6 +263,9 @@ func MaxPool2d(x *Tensor, o MaxPool2dOptions) *Tensor {
 // position h*W+w within its input plane of each maximum, as
 // F.max_pool2d(..., return_indices=True).
 func MaxPool2dWithIndices(x *Tensor, o MaxPool2dOptions) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceMaxPool2dWithIndices(x, o)
+	}
 	const op = "max_pool2d"
 	return nnfMaxPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
 }
@@ -319,6 +325,9 @@ func nnfRecordArgmax(op string, x, out, idx *Tensor, planes, inSize int, shared 
 // AvgPool2d applies 2-D average pooling to x ([N, C, H, W] or [C, H, W]),
 // as F.avg_pool2d.
 func AvgPool2d(x *Tensor, o AvgPool2dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAvgPool2d(x, o)
+	}
 	const op = "avg_pool2d"
 	div := apiDim(op, "DivisorOverride", o.DivisorOverride, 1, 0)
 	return nnfAvgPool(op, x, nnfPool2dOpts(op, o.KernelSize, o.Stride, o.Padding, nil, o.CeilMode), o.ExcludePad, div)
@@ -360,6 +369,9 @@ func nnfAdaptiveSize(op string, x *Tensor, oh, ow int) (planes, h, w, outH, outW
 // [floor(i*in/out), ceil((i+1)*in/out)). A negative size keeps that input
 // dimension (Python's None).
 func AdaptiveAvgPool2d(x *Tensor, outH, outW int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveAvgPool2d(x, outH, outW)
+	}
 	return nnfAdaptiveAvg("adaptive_avg_pool2d", x, outH, outW)
 }
 
@@ -380,6 +392,9 @@ func nnfAdaptiveAvg(op string, x *Tensor, outH, outW int) *Tensor {
 // maximum in its input plane, as F.adaptive_max_pool2d(...,
 // return_indices=True).
 func AdaptiveMaxPool2d(x *Tensor, outH, outW int) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveMaxPool2d(x, outH, outW)
+	}
 	return nnfAdaptiveMax("adaptive_max_pool2d", x, outH, outW)
 }
 
@@ -410,6 +425,9 @@ func nnfAs2d(op string, x *Tensor) *Tensor {
 // MaxPool1d applies 1-D max pooling to x ([N, C, L] or [C, L]), as
 // F.max_pool1d.
 func MaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMaxPool1d(x, o)
+	}
 	const op = "max_pool1d"
 	v, _ := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), false)
 	return v.Squeeze(-2)
@@ -418,6 +436,9 @@ func MaxPool1d(x *Tensor, o MaxPool1dOptions) *Tensor {
 // MaxPool1dWithIndices is MaxPool1d that also returns the int64 position
 // of each maximum along L.
 func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceMaxPool1dWithIndices(x, o)
+	}
 	const op = "max_pool1d"
 	v, i := nnfMaxPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, o.Dilation, o.CeilMode), true)
 	return v.Squeeze(-2), i.Squeeze(-2)
@@ -426,6 +447,9 @@ func MaxPool1dWithIndices(x *Tensor, o MaxPool1dOptions) (values, indices *Tenso
 // AvgPool1d applies 1-D average pooling to x ([N, C, L] or [C, L]), as
 // F.avg_pool1d.
 func AvgPool1d(x *Tensor, o AvgPool1dOptions) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAvgPool1d(x, o)
+	}
 	const op = "avg_pool1d"
 	return nnfAvgPool(op, nnfAs2d(op, x), nnfPool1dOpts(op, o.KernelSize, o.Stride, o.Padding, 0, o.CeilMode), o.ExcludePad, 0).Squeeze(-2)
 }
@@ -433,6 +457,9 @@ func AvgPool1d(x *Tensor, o AvgPool1dOptions) *Tensor {
 // AdaptiveAvgPool1d is AdaptiveAvgPool2d along the last dimension of a
 // [N, C, L] or [C, L] input.
 func AdaptiveAvgPool1d(x *Tensor, outL int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveAvgPool1d(x, outL)
+	}
 	if outL < 0 {
 		panicf("adaptive_avg_pool1d", "output size must be positive, got %d", outL)
 	}
@@ -442,6 +469,9 @@ func AdaptiveAvgPool1d(x *Tensor, outL int) *Tensor {
 // AdaptiveMaxPool1d is AdaptiveMaxPool2d along the last dimension of a
 // [N, C, L] or [C, L] input.
 func AdaptiveMaxPool1d(x *Tensor, outL int) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceAdaptiveMaxPool1d(x, outL)
+	}
 	if outL < 0 {
 		panicf("adaptive_max_pool1d", "output size must be positive, got %d", outL)
 	}

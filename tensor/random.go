@@ -182,22 +182,52 @@ func (g *Generator) Bernoulli(p float64, shape ...int) *Tensor {
 }
 
 // Rand returns values uniform in [0, 1) from the default generator.
-func Rand(shape ...int) *Tensor { return defaultGen.Rand(shape...) }
+func Rand(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRand(shape)
+	}
+	return defaultGen.Rand(shape...)
+}
 
 // Randn returns standard normal values from the default generator.
-func Randn(shape ...int) *Tensor { return defaultGen.Randn(shape...) }
+func Randn(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRandn(shape)
+	}
+	return defaultGen.Randn(shape...)
+}
 
 // RandInt returns int64 values in [low, high) from the default generator.
-func RandInt(low, high int64, shape ...int) *Tensor { return defaultGen.RandInt(low, high, shape...) }
+func RandInt(low, high int64, shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRandInt(low, high, shape)
+	}
+	return defaultGen.RandInt(low, high, shape...)
+}
 
 // RandPerm returns a random permutation of 0..n-1 from the default generator.
-func RandPerm(n int) *Tensor { return defaultGen.RandPerm(n) }
+func RandPerm(n int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRandPerm(n)
+	}
+	return defaultGen.RandPerm(n)
+}
 
 // RandLike returns uniform values with the shape of t (default dtype).
-func RandLike(t *Tensor) *Tensor { return defaultGen.randOf(floatOr(t.dtype), t.shape) }
+func RandLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRandLike(t)
+	}
+	return defaultGen.randOf(floatOr(t.dtype), t.shape)
+}
 
 // RandnLike returns standard normal values with the shape of t.
-func RandnLike(t *Tensor) *Tensor { return defaultGen.Randn(t.shape...).To(floatOr(t.dtype)) }
+func RandnLike(t *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceRandnLike(t)
+	}
+	return defaultGen.Randn(t.shape...).To(floatOr(t.dtype))
+}
 
 // floatOr returns dt if it is a float type, else the default dtype.
 func floatOr(dt DType) DType {

@@ -77,11 +77,19 @@ func rows[T Elem](r *reduction) []T {
 }
 
 // Sum returns the sum of all elements as a 0-d tensor.
-func (t *Tensor) Sum() *Tensor { return t.SumDims(nil, false) }
+func (t *Tensor) Sum() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSum(t)
+	}
+	return t.SumDims(nil, false)
+}
 
 // SumDims sums over dims (all when empty), keeping them as size 1 when
 // keepdim is set. Integer and bool inputs sum to int64, as in PyTorch.
 func (t *Tensor) SumDims(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSumDims(t, dims, keepdim)
+	}
 	if out, keep := perfSumF32(t, dims, keepdim); out != nil {
 		in := t.shape
 		return record("sum", out, []*Tensor{t}, func(g *Tensor) []*Tensor {

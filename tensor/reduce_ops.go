@@ -183,12 +183,20 @@ func redPow(x *Tensor, p float64) *Tensor {
 
 // Mean returns the mean of all elements as a 0-d tensor. The input must be
 // floating point, as in PyTorch; the mean of no elements is NaN.
-func (t *Tensor) Mean() *Tensor { return t.MeanDims(nil, false) }
+func (t *Tensor) Mean() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMean(t)
+	}
+	return t.MeanDims(nil, false)
+}
 
 // MeanDims averages over dims (all when empty; negative dims count from the
 // end), keeping them as size 1 when keepdim is set. Integer and bool inputs
 // panic, as torch.mean does; convert them with Float first.
 func (t *Tensor) MeanDims(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMeanDims(t, dims, keepdim)
+	}
 	redFloatCompute("mean", t.dtype, false)
 	r := prepReduce("mean", t, dims, keepdim)
 	out := redFloatRows("mean", r, t.dtype, false, cpu.MeanRows[float32], cpu.MeanRows[float64])
@@ -199,13 +207,21 @@ func (t *Tensor) MeanDims(dims []int, keepdim bool) *Tensor {
 }
 
 // Prod returns the product of all elements as a 0-d tensor.
-func (t *Tensor) Prod() *Tensor { return t.ProdDims(nil, false) }
+func (t *Tensor) Prod() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceProd(t)
+	}
+	return t.ProdDims(nil, false)
+}
 
 // ProdDims multiplies over dims (all when empty), keeping them as size 1
 // when keepdim is set. Integer and bool inputs give int64, as in PyTorch;
 // float16 multiplies in float32. The gradient is the product of the other
 // elements, exact when the input holds zeros.
 func (t *Tensor) ProdDims(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceProdDims(t, dims, keepdim)
+	}
 	r := prepReduce("prod", t, dims, keepdim)
 	var out *Tensor
 	switch t.dtype {
@@ -326,10 +342,20 @@ func redCheckNonEmpty(op string, t *Tensor, r *reduction) {
 // Max returns the largest element as a 0-d tensor; NaN propagates. An empty
 // tensor panics (use MaxDim or Amax). The gradient is shared evenly among
 // the elements equal to the maximum, as in PyTorch.
-func (t *Tensor) Max() *Tensor { return t.redExtremeAll("max", true) }
+func (t *Tensor) Max() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMax(t)
+	}
+	return t.redExtremeAll("max", true)
+}
 
 // Min returns the smallest element as a 0-d tensor; see Max.
-func (t *Tensor) Min() *Tensor { return t.redExtremeAll("min", false) }
+func (t *Tensor) Min() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMin(t)
+	}
+	return t.redExtremeAll("min", false)
+}
 
 func (t *Tensor) redExtremeAll(op string, isMax bool) *Tensor {
 	if t.Numel() == 0 {
@@ -358,11 +384,17 @@ func redTitle(op string) string {
 // propagates (its index is returned). The gradient flows to the selected
 // elements only. A dim of size 0 panics.
 func (t *Tensor) MaxDim(dim int, keepdim bool) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceMaxDim(t, dim, keepdim)
+	}
 	return t.redExtremeDim("max", dim, keepdim, true)
 }
 
 // MinDim is MaxDim for the smallest elements.
 func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceMinDim(t, dim, keepdim)
+	}
 	return t.redExtremeDim("min", dim, keepdim, false)
 }
 
@@ -390,11 +422,17 @@ func (t *Tensor) redExtremeDim(op string, dim int, keepdim, isMax bool) (*Tensor
 // shared evenly among the tied maxima of each group, as torch.amax. A
 // reduced dim of size 0 panics.
 func (t *Tensor) Amax(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAmax(t, dims, keepdim)
+	}
 	return t.redAextreme("amax", dims, keepdim, true)
 }
 
 // Amin is Amax for the smallest elements.
 func (t *Tensor) Amin(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceAmin(t, dims, keepdim)
+	}
 	return t.redAextreme("amin", dims, keepdim, false)
 }
 
@@ -417,11 +455,21 @@ func (t *Tensor) redAextreme(op string, dims []int, keepdim, isMax bool) *Tensor
 // Argmax returns the index of the largest element of the flattened tensor
 // as a 0-d int64 tensor (the first one on ties; a NaN counts as largest).
 // An empty tensor and bool tensors panic, as in PyTorch.
-func (t *Tensor) Argmax() *Tensor { return t.redArgAll("argmax", true) }
+func (t *Tensor) Argmax() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmax(t)
+	}
+	return t.redArgAll("argmax", true)
+}
 
 // Argmin returns the index of the smallest element of the flattened tensor;
 // see Argmax.
-func (t *Tensor) Argmin() *Tensor { return t.redArgAll("argmin", false) }
+func (t *Tensor) Argmin() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmin(t)
+	}
+	return t.redArgAll("argmin", false)
+}
 
 func (t *Tensor) redArgAll(op string, isMax bool) *Tensor {
 	if t.dtype == Bool {
@@ -437,11 +485,17 @@ func (t *Tensor) redArgAll(op string, isMax bool) *Tensor {
 // ArgmaxDim returns the indices (int64) of the largest elements along dim,
 // as torch.argmax(x, dim, keepdim).
 func (t *Tensor) ArgmaxDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgmaxDim(t, dim, keepdim)
+	}
 	return t.redArgDim("argmax", dim, keepdim, true)
 }
 
 // ArgminDim returns the indices of the smallest elements along dim.
 func (t *Tensor) ArgminDim(dim int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgminDim(t, dim, keepdim)
+	}
 	return t.redArgDim("argmin", dim, keepdim, false)
 }
 
@@ -459,7 +513,12 @@ func (t *Tensor) redArgDim(op string, dim int, keepdim, isMax bool) *Tensor {
 
 // Var returns the unbiased variance (correction 1) of all elements as a 0-d
 // tensor.
-func (t *Tensor) Var() *Tensor { return t.VarDims(nil, 1, false) }
+func (t *Tensor) Var() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceVar(t)
+	}
+	return t.VarDims(nil, 1, false)
+}
 
 // VarDims returns the variance over dims (all when empty), dividing the sum
 // of squared deviations by max(0, N-correction) where N is the number of
@@ -467,15 +526,26 @@ func (t *Tensor) Var() *Tensor { return t.VarDims(nil, 1, false) }
 // population variance, as torch.var(correction=...). The input must be
 // floating point.
 func (t *Tensor) VarDims(dims []int, correction int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceVarDims(t, dims, correction, keepdim)
+	}
 	return t.redVarStd("var", dims, correction, keepdim, false)
 }
 
 // Std returns the unbiased standard deviation of all elements.
-func (t *Tensor) Std() *Tensor { return t.StdDims(nil, 1, false) }
+func (t *Tensor) Std() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStd(t)
+	}
+	return t.StdDims(nil, 1, false)
+}
 
 // StdDims returns the standard deviation over dims, the square root of
 // VarDims. Its gradient is 0 where the result is 0, as in PyTorch.
 func (t *Tensor) StdDims(dims []int, correction int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceStdDims(t, dims, correction, keepdim)
+	}
 	return t.redVarStd("std", dims, correction, keepdim, true)
 }
 
@@ -507,6 +577,9 @@ func (t *Tensor) redVarStd(op string, dims []int, correction int, keepdim, std b
 // inputs do not overflow; a group of only -inf gives -inf. Integer inputs
 // give the default float dtype, as in PyTorch.
 func (t *Tensor) LogSumExp(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogSumExp(t, dims, keepdim)
+	}
 	r := prepReduce("logsumexp", t, dims, keepdim)
 	out := redFloatRows("logsumexp", r, t.dtype, true, cpu.LogSumExpRows[float32], cpu.LogSumExpRows[float64])
 	return record("logsumexp", out, []*Tensor{t}, func(g *Tensor) []*Tensor {
@@ -523,6 +596,9 @@ func (t *Tensor) LogSumExp(dims []int, keepdim bool) *Tensor {
 // elements, and any other p (negative too) (sum |x|^p)^(1/p). The input must
 // be floating point. Gradients follow PyTorch, including 0 at a zero norm.
 func (t *Tensor) Norm(p float64, dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNorm(t, p, dims, keepdim)
+	}
 	redFloatCompute("norm", t.dtype, false)
 	if math.IsNaN(p) {
 		panicf("norm", "p must not be NaN")
@@ -540,6 +616,9 @@ func (t *Tensor) Norm(p float64, dims []int, keepdim bool) *Tensor {
 // elements when dims is empty), as torch.norm(x, "fro", dims): the square
 // root of the sum of squares.
 func (t *Tensor) FrobeniusNorm(dims []int, keepdim bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFrobeniusNorm(t, dims, keepdim)
+	}
 	if len(dims) > 2 {
 		panicf("frobenius_norm", "expected at most 2 dims, got %v", dims)
 	}

@@ -9,12 +9,22 @@ import (
 // large inputs do not overflow; a slice holding +inf or only -inf gives
 // NaN, as in PyTorch. The input must be floating point; float16 computes in
 // float32.
-func (t *Tensor) Softmax(dim int) *Tensor { return t.redSoftmax("softmax", dim, false) }
+func (t *Tensor) Softmax(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSoftmax(t, dim)
+	}
+	return t.redSoftmax("softmax", dim, false)
+}
 
 // LogSoftmax returns log(Softmax(x)) along dim, computed as
 // (x - max) - log(sum(exp(x - max))) so it stays finite where the softmax
 // underflows to 0, as torch.log_softmax.
-func (t *Tensor) LogSoftmax(dim int) *Tensor { return t.redSoftmax("log_softmax", dim, true) }
+func (t *Tensor) LogSoftmax(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLogSoftmax(t, dim)
+	}
+	return t.redSoftmax("log_softmax", dim, true)
+}
 
 func (t *Tensor) redSoftmax(op string, dim int, log bool) *Tensor {
 	if !t.dtype.IsFloat() {

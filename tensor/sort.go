@@ -18,6 +18,9 @@ import (
 // keep their order in both directions, and NaN sorts as the largest value
 // (last ascending, first descending).
 func (t *Tensor) Sort(dim int, descending bool) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceSort(t, dim, descending)
+	}
 	const op = "sort"
 	d := normDim(op, dim, max(len(t.shape), 1))
 	_, n, _ := moreAround(t.shape, d)
@@ -27,6 +30,9 @@ func (t *Tensor) Sort(dim int, descending bool) (values, indices *Tensor) {
 // Argsort returns the indices Sort would return (torch.argsort with
 // stable=True).
 func (t *Tensor) Argsort(dim int, descending bool) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceArgsort(t, dim, descending)
+	}
 	const op = "argsort"
 	d := normDim(op, dim, max(len(t.shape), 1))
 	_, n, _ := moreAround(t.shape, d)
@@ -43,6 +49,9 @@ func (t *Tensor) Argsort(dim int, descending bool) *Tensor {
 // values but may order the positions of ties differently. k must lie in
 // [0, t.Size(dim)].
 func (t *Tensor) TopK(k, dim int, largest, sorted bool) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceTopK(t, k, dim, largest, sorted)
+	}
 	const op = "topk"
 	d := normDim(op, dim, max(len(t.shape), 1))
 	_, n, _ := moreAround(t.shape, d)
@@ -57,6 +66,9 @@ func (t *Tensor) TopK(k, dim int, largest, sorted bool) (values, indices *Tensor
 // keepdim is set. NaN counts as the largest value; among equal values the
 // position is the one Sort gives the k-th element.
 func (t *Tensor) Kthvalue(k, dim int, keepdim bool) (values, indices *Tensor) {
+	if tracing.Load() && outermost() {
+		return traceKthvalue(t, k, dim, keepdim)
+	}
 	const op = "kthvalue"
 	nd := len(t.shape)
 	d := normDim(op, dim, max(nd, 1))

@@ -52,7 +52,12 @@ func newTensor(dt DType, shape []int) *Tensor {
 func (t *Tensor) DType() DType { return t.dtype }
 
 // Shape returns a copy of the shape.
-func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+func (t *Tensor) Shape() []int {
+	if tracing.Load() {
+		readNow("shape", t)
+	}
+	return slices.Clone(t.shape)
+}
 
 // Strides returns a copy of the strides, in elements.
 func (t *Tensor) Strides() []int { return slices.Clone(t.strides) }
@@ -64,10 +69,20 @@ func (t *Tensor) Offset() int { return t.offset }
 func (t *Tensor) Dim() int { return len(t.shape) }
 
 // Size returns the size of dimension d (negative d counts from the end).
-func (t *Tensor) Size(d int) int { return t.shape[normDim("size", d, len(t.shape))] }
+func (t *Tensor) Size(d int) int {
+	if tracing.Load() {
+		readNow("size", t)
+	}
+	return t.shape[normDim("size", d, len(t.shape))]
+}
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return cpu.Numel(t.shape) }
+func (t *Tensor) Numel() int {
+	if tracing.Load() {
+		readNow("numel", t)
+	}
+	return cpu.Numel(t.shape)
+}
 
 // IsContiguous reports whether the elements are laid out in row-major order
 // without gaps, as PyTorch's is_contiguous.
@@ -104,6 +119,9 @@ func normDim(op string, d, n int) int {
 
 // Contiguous returns t if it is contiguous, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceContiguous(t)
+	}
 	if t.IsContiguous() {
 		return t
 	}
@@ -113,6 +131,9 @@ func (t *Tensor) Contiguous() *Tensor {
 // Clone returns a contiguous copy of t. The copy is part of the graph: its
 // gradient flows back to t.
 func (t *Tensor) Clone() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceClone(t)
+	}
 	out := newTensor(t.dtype, t.shape)
 	copyStrided(out, t)
 	return record("clone", out, []*Tensor{t}, func(g *Tensor) []*Tensor { return []*Tensor{g} })
@@ -142,6 +163,9 @@ func copyData(shape []int, dst any, dv cpu.View, src any, sv cpu.View) {
 // To returns t converted to dtype dt (t itself when it already has it).
 // Casts between floating types are differentiable.
 func (t *Tensor) To(dt DType) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTo(t, dt)
+	}
 	if t.dtype == dt {
 		return t
 	}
@@ -155,17 +179,35 @@ func (t *Tensor) To(dt DType) *Tensor {
 }
 
 // Float returns t as float32; Double as float64; Long as int64.
-func (t *Tensor) Float() *Tensor { return t.To(Float32) }
+func (t *Tensor) Float() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFloat(t)
+	}
+	return t.To(Float32)
+}
 
 // Double returns t converted to float64.
-func (t *Tensor) Double() *Tensor { return t.To(Float64) }
+func (t *Tensor) Double() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceDouble(t)
+	}
+	return t.To(Float64)
+}
 
 // Long returns t converted to int64.
-func (t *Tensor) Long() *Tensor { return t.To(Int64) }
+func (t *Tensor) Long() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceLong(t)
+	}
+	return t.To(Int64)
+}
 
 // Item returns the value of a one-element tensor as float64, like
 // PyTorch's item().
 func (t *Tensor) Item() float64 {
+	if tracing.Load() {
+		defer traceRead("item", t)()
+	}
 	if t.Numel() != 1 {
 		panicf("item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
 	}
@@ -174,12 +216,18 @@ func (t *Tensor) Item() float64 {
 
 // At returns the element at the given index as float64.
 func (t *Tensor) At(idx ...int) float64 {
+	if tracing.Load() {
+		defer traceRead("at", t)()
+	}
 	return getF64(t.st.data, t.index("at", idx))
 }
 
 // Set writes v (converted to the dtype) at the given index. It is an
 // in-place write to the storage, not recorded by autograd.
 func (t *Tensor) Set(v float64, idx ...int) {
+	if tracing.Load() {
+		defer traceRead("set", t)()
+	}
 	i := t.index("set", idx)
 	checkInPlace("set", t)
 	setF64(t.st.data, i, v)
@@ -203,16 +251,36 @@ func (t *Tensor) index(op string, idx []int) int {
 }
 
 // ToFloat32s returns the elements, in row-major order, as a new []float32.
-func (t *Tensor) ToFloat32s() []float32 { return toSlice[float32](t, Float32) }
+func (t *Tensor) ToFloat32s() []float32 {
+	if tracing.Load() {
+		defer traceRead("to_float32s", t)()
+	}
+	return toSlice[float32](t, Float32)
+}
 
 // ToFloat64s returns the elements, in row-major order, as a new []float64.
-func (t *Tensor) ToFloat64s() []float64 { return toSlice[float64](t, Float64) }
+func (t *Tensor) ToFloat64s() []float64 {
+	if tracing.Load() {
+		defer traceRead("to_float64s", t)()
+	}
+	return toSlice[float64](t, Float64)
+}
 
 // ToInt64s returns the elements, in row-major order, as a new []int64.
-func (t *Tensor) ToInt64s() []int64 { return toSlice[int64](t, Int64) }
+func (t *Tensor) ToInt64s() []int64 {
+	if tracing.Load() {
+		defer traceRead("to_int64s", t)()
+	}
+	return toSlice[int64](t, Int64)
+}
 
 // ToBools returns the elements, in row-major order, as a new []bool.
-func (t *Tensor) ToBools() []bool { return toSlice[bool](t, Bool) }
+func (t *Tensor) ToBools() []bool {
+	if tracing.Load() {
+		defer traceRead("to_bools", t)()
+	}
+	return toSlice[bool](t, Bool)
+}
 
 func toSlice[T Elem](t *Tensor, dt DType) []T {
 	out := newTensor(dt, t.shape)
@@ -224,6 +292,9 @@ func toSlice[T Elem](t *Tensor, dt DType) []T {
 // ([]float32 for a float32 tensor, and so on), starting at its first element.
 // Writes through it change the tensor. It panics if t is not contiguous.
 func (t *Tensor) Data() any {
+	if tracing.Load() {
+		defer traceRead("data", t)()
+	}
 	if !t.IsContiguous() {
 		panicf("data", "tensor of shape %v and strides %v is not contiguous", t.shape, t.strides)
 	}

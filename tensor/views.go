@@ -78,6 +78,9 @@ func viewStrides(oldShape, oldStrides, newShape []int) []int {
 // may be -1). It panics when the layout makes a view impossible; Reshape
 // copies instead.
 func (t *Tensor) View(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceView(t, shape)
+	}
 	ns := inferShape("view", shape, t.Numel())
 	st := viewStrides(t.shape, t.strides, ns)
 	if st == nil {
@@ -89,6 +92,9 @@ func (t *Tensor) View(shape ...int) *Tensor {
 // Reshape returns t with the given shape (one entry may be -1): a view when
 // the layout allows it, a copy otherwise.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceReshape(t, shape)
+	}
 	ns := inferShape("reshape", shape, t.Numel())
 	if st := viewStrides(t.shape, t.strides, ns); st != nil {
 		return t.reshapeRecord("reshape", t.asView(ns, st, t.offset))
@@ -105,6 +111,9 @@ func (t *Tensor) reshapeRecord(op string, out *Tensor) *Tensor {
 // Flatten merges dimensions start..end (inclusive, negative counts from the
 // end) into one.
 func (t *Tensor) Flatten(start, end int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceFlatten(t, start, end)
+	}
 	if len(t.shape) == 0 {
 		return t.Reshape(1)
 	}
@@ -121,6 +130,9 @@ func (t *Tensor) Flatten(start, end int) *Tensor {
 
 // Unflatten expands dimension dim into sizes (one may be -1).
 func (t *Tensor) Unflatten(dim int, sizes ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceUnflatten(t, dim, sizes)
+	}
 	d := normDim("unflatten", dim, len(t.shape))
 	sz := inferShape("unflatten", sizes, t.shape[d])
 	ns := slices.Concat(t.shape[:d], sz, t.shape[d+1:])
@@ -130,6 +142,9 @@ func (t *Tensor) Unflatten(dim int, sizes ...int) *Tensor {
 // Permute returns a view with the dimensions reordered: dimension i of the
 // result is dimension dims[i] of t.
 func (t *Tensor) Permute(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return tracePermute(t, dims)
+	}
 	n := len(t.shape)
 	if len(dims) != n {
 		panicf("permute", "%d dims given for a tensor of shape %v", len(dims), t.shape)
@@ -153,6 +168,9 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 
 // Transpose returns a view with dimensions d0 and d1 swapped.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceTranspose(t, d0, d1)
+	}
 	n := len(t.shape)
 	if n == 0 {
 		normDim("transpose", d0, 1)
@@ -171,6 +189,9 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 // T returns t with its dimensions reversed (the matrix transpose for 2-D),
 // like PyTorch's .T.
 func (t *Tensor) T() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceT(t)
+	}
 	n := len(t.shape)
 	perm := make([]int, n)
 	for i := range perm {
@@ -181,6 +202,9 @@ func (t *Tensor) T() *Tensor {
 
 // MT returns t with its last two dimensions swapped (PyTorch's .mT).
 func (t *Tensor) MT() *Tensor {
+	if tracing.Load() && outermost() {
+		return traceMT(t)
+	}
 	if len(t.shape) < 2 {
 		panicf("mT", "tensor of shape %v has fewer than 2 dimensions", t.shape)
 	}
@@ -190,6 +214,9 @@ func (t *Tensor) MT() *Tensor {
 // Slice returns the view t[start:end:step] along dim, with Python's rules
 // for negative and out-of-range bounds (step must be positive).
 func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSlice(t, dim, start, end, step)
+	}
 	d := normDim("slice", dim, len(t.shape))
 	if step <= 0 {
 		panicf("slice", "step must be positive, got %d", step)
@@ -223,6 +250,9 @@ func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
 
 // Narrow returns the view of length elements of dim starting at start.
 func (t *Tensor) Narrow(dim, start, length int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceNarrow(t, dim, start, length)
+	}
 	d := normDim("narrow", dim, len(t.shape))
 	if start < 0 {
 		start += t.shape[d]
@@ -235,6 +265,9 @@ func (t *Tensor) Narrow(dim, start, length int) *Tensor {
 
 // Select returns the view of index along dim, with that dimension removed.
 func (t *Tensor) Select(dim, index int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSelect(t, dim, index)
+	}
 	d := normDim("select", dim, len(t.shape))
 	n := t.shape[d]
 	if index < -n || index >= n {
@@ -259,6 +292,9 @@ func (t *Tensor) Select(dim, index int) *Tensor {
 // Expand returns a view of t broadcast to shape (-1 keeps a dimension);
 // new leading dimensions may be added. No data is copied.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceExpand(t, shape)
+	}
 	if len(shape) < len(t.shape) {
 		panicf("expand", "the number of sizes %v must be at least the number of dimensions of %v", shape, t.shape)
 	}
@@ -291,14 +327,27 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 }
 
 // ExpandAs expands t to the shape of u.
-func (t *Tensor) ExpandAs(u *Tensor) *Tensor { return t.Expand(u.shape...) }
+func (t *Tensor) ExpandAs(u *Tensor) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceExpandAs(t, u)
+	}
+	return t.Expand(u.shape...)
+}
 
 // BroadcastTo is Expand with NumPy's name.
-func (t *Tensor) BroadcastTo(shape ...int) *Tensor { return t.Expand(shape...) }
+func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceBroadcastTo(t, shape)
+	}
+	return t.Expand(shape...)
+}
 
 // Squeeze removes the given size-1 dimensions (all size-1 dimensions when
 // none are given); dimensions of another size are left, as in PyTorch.
 func (t *Tensor) Squeeze(dims ...int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceSqueeze(t, dims)
+	}
 	drop := make([]bool, len(t.shape))
 	if len(dims) == 0 {
 		for i, d := range t.shape {
@@ -325,6 +374,9 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 // Unsqueeze inserts a size-1 dimension at dim (negative counts from the
 // end of the result).
 func (t *Tensor) Unsqueeze(dim int) *Tensor {
+	if tracing.Load() && outermost() {
+		return traceUnsqueeze(t, dim)
+	}
 	d := normDim("unsqueeze", dim, len(t.shape)+1)
 	shape := slices.Insert(slices.Clone(t.shape), d, 1)
 	return t.Reshape(shape...)
