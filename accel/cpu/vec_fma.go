@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // vecFMA32 returns a*b+c rounded once to float32, exactly what a hardware
 // single-precision fused multiply-add (VFMADD*PS, FMLA) computes. Go has no
@@ -82,4 +85,32 @@ func vecNext32(r float32, up bool) float64 {
 		return float64(math.Nextafter32(r, float32(math.Inf(1))))
 	}
 	return float64(math.Nextafter32(r, float32(math.Inf(-1))))
+}
+
+// VecFMA sets dst[i] = a[i]·b[i] + c[i] rounded once to float32, the
+// result of a hardware fused multiply-add (PyTorch's addcmul on the CPU
+// computes it so). A first pass takes the fast path everywhere and notes
+// whether any element needs the exact settling; only then does a second
+// pass redo the elements. a, b and c must be at least as long as dst.
+func VecFMA(dst, a, b, c []float32) {
+	if len(a) < len(dst) || len(b) < len(dst) || len(c) < len(dst) {
+		panic(fmt.Sprintf("cpu.VecFMA: operands of lengths %d, %d, %d are shorter than dst (%d)", len(a), len(b), len(c), len(dst)))
+	}
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	suspect := false
+	for i := range dst {
+		s := float64(a[i])*float64(b[i]) + float64(c[i]) // the product is exact
+		if u := math.Float64bits(s); u&(1<<29-1) == 1<<28 || u&(0x7ff<<52) < (1023-126)<<52 {
+			suspect = true
+		}
+		dst[i] = float32(s)
+	}
+	if suspect {
+		for i := range dst {
+			p, cc := float64(a[i])*float64(b[i]), float64(c[i])
+			if vecFMA32Suspect(p + cc) {
+				dst[i] = vecFMA32Slow(p, cc)
+			}
+		}
+	}
 }

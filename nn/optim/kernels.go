@@ -45,7 +45,7 @@ func optimKernels32() *optimKern[float32] {
 	return &optimKern[float32]{
 		scale:   cpu.VecScale,
 		axpy:    cpu.VecAxpy,
-		fma:     optimFMALoop32,
+		fma:     cpu.VecFMA,
 		mul:     cpu.VecMul,
 		div:     cpu.VecDiv,
 		add:     cpu.VecAdd,
@@ -130,89 +130,6 @@ func optimKernels64() *optimKern[float64] {
 	}
 }
 
-// optimFMALoop32 sets dst[i] = a[i]·b[i] + c[i] rounded once (see
-// optimFMA32). A first pass takes the fast path everywhere and notes
-// whether any element needs the exact one; only then does a second pass
-// fix those. (A call inside the first loop would make it several times
-// slower.)
-func optimFMALoop32(dst, a, b, c []float32) {
-	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
-	suspect := false
-	for i := range dst {
-		s := float64(a[i])*float64(b[i]) + float64(c[i]) // the product is exact
-		if u := math.Float64bits(s); u&(1<<29-1) == 1<<28 || u&(0x7ff<<52) < (1023-126)<<52 {
-			suspect = true
-		}
-		dst[i] = float32(s)
-	}
-	if suspect {
-		for i := range dst {
-			dst[i] = optimFMA32(a[i], b[i], c[i])
-		}
-	}
-}
-
-// optimFMA32 returns a·b+c rounded once to float32, as a hardware
-// single-precision fused multiply-add: a·b is exact in float64, and the
-// float64 sum rounded to float32 is the correctly rounded result unless it
-// landed on a float32 rounding boundary (or is tiny), where the exact error
-// of the float64 sum decides.
-func optimFMA32(a, b, c float32) float32 {
-	p, cc := float64(a)*float64(b), float64(c)
-	s := p + cc
-	u := math.Float64bits(s)
-	if u&(1<<29-1) != 1<<28 && u&(0x7ff<<52) >= (1023-126)<<52 {
-		return float32(s)
-	}
-	return optimFMA32Slow(p, cc, s)
-}
-
-// optimFMA32Slow settles optimFMA32 when s = p+cc rounded to float64 may sit
-// on a float32 midpoint.
-func optimFMA32Slow(p, cc, s float64) float32 {
-	r := float32(s)
-	if math.IsInf(s, 0) || math.IsNaN(s) {
-		return r
-	}
-	bb := s - p
-	e := (p - (s - bb)) + (cc - bb) // TwoSum: s + e == p + cc exactly
-	if e == 0 || float64(r) == s {
-		return r
-	}
-	lo, hi := float64(r), float64(r)
-	if math.IsInf(lo, 0) {
-		lo, hi = math.Copysign(math.MaxFloat32, s), math.Copysign(0x1p128, s)
-		if s < 0 {
-			lo, hi = hi, lo
-		}
-	} else if lo < s {
-		hi = optimNext32(r, true)
-	} else {
-		lo = optimNext32(r, false)
-	}
-	if lo+hi != 2*s {
-		return r
-	}
-	if e > 0 {
-		return float32(hi)
-	}
-	return float32(lo)
-}
-
-// optimNext32 returns the float32 neighbour of finite r above (up) or below
-// it, as float64; past MaxFloat32 it returns ±2^128.
-func optimNext32(r float32, up bool) float64 {
-	if up && r == math.MaxFloat32 {
-		return 0x1p128
-	}
-	if !up && r == -math.MaxFloat32 {
-		return -0x1p128
-	}
-	if up {
-		return float64(math.Nextafter32(r, float32(math.Inf(1))))
-	}
-	return float64(math.Nextafter32(r, float32(math.Inf(-1))))
-}
 
 const (
 	// optimBlock is the number of elements one pass of the fused update
