@@ -130,7 +130,6 @@ func optimKernels64() *optimKern[float64] {
 	}
 }
 
-
 const (
 	// optimBlock is the number of elements one pass of the fused update
 	// handles at a time: a few such blocks of each operand stay in L1.
