@@ -179,8 +179,16 @@ func (rcv *Constant) MutatePackedShape(j int, n int64) bool {
 	return false
 }
 
+func (rcv *Constant) PackedKernel() []byte {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(24))
+	if o != 0 {
+		return rcv._tab.ByteVector(o + rcv._tab.Pos)
+	}
+	return nil
+}
+
 func ConstantStart(builder *flatbuffers.Builder) {
-	builder.StartObject(10)
+	builder.StartObject(11)
 }
 func ConstantAddName(builder *flatbuffers.Builder, name flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(name), 0)
@@ -217,6 +225,9 @@ func ConstantAddPackedShape(builder *flatbuffers.Builder, packedShape flatbuffer
 }
 func ConstantStartPackedShapeVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
 	return builder.StartVector(8, numElems, 8)
+}
+func ConstantAddPackedKernel(builder *flatbuffers.Builder, packedKernel flatbuffers.UOffsetT) {
+	builder.PrependUOffsetTSlot(10, flatbuffers.UOffsetT(packedKernel), 0)
 }
 func ConstantEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()
