@@ -514,40 +514,76 @@ func Conv2d[T Float](p ConvParams, x, w, bias, y, ws []T) {
 	g := p.Groups
 	cg, ocg := p.C/g, p.OC/g
 	k := cg * p.KH * p.KW
-	hw, ohw := p.H*p.W, p.OutH*p.OutW
-	pw := p.isPointwise()
 	nt := NumThreads()
 	nb, nch := convPlan(p, k, nt)
 	units := p.N * g * nch
-	slots := convNewSlots(ws, k*nb, min(nt, units), pw)
-	defer slots.release()
+	t := convTasks[T]().get()
+	t.p, t.x, t.w, t.bias, t.y = p, x, w, bias, y
+	t.cg, t.ocg, t.k, t.nb, t.nch = cg, ocg, k, nb, nch
+	t.pw = p.isPointwise()
 	lo, hi := p.Act.bounds()
-	wa := convNewA(false, g, ocg, k, w, k, ocg*k, p.N*nch)
-	defer wa.release()
-	parallelChunks(units, units, nt, func(u0, u1 int) {
-		col := slots.get()
-		defer slots.put(col)
-		for u := u0; u < u1; u++ {
-			ch, ng := u%nch, u/nch
-			gi, n := ng%g, ng/g
-			j0 := ch * nb
-			j1 := min(ohw, j0+nb)
-			xg := x[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
-			yg := y[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
-			b, ldb := col, j1-j0
-			if pw {
-				b, ldb = xg[j0:], ohw
-			} else {
-				convIm2colRange(p, cg, xg, col, j0, j1)
-			}
-			wa.gemm(gi, j1-j0, false, b, ldb, 0, yg[j0:], ohw)
-			var bg []T
-			if bias != nil {
-				bg = bias[gi*ocg : (gi+1)*ocg]
-			}
-			convOutPass(yg[j0:], ocg, j1-j0, ohw, bg, p.Act.Kind != ActNone, T(lo), T(hi))
+	t.lo, t.hi = T(lo), T(hi)
+	t.slots.init(ws, k*nb, min(nt, units), t.pw)
+	t.wa.init(false, g, ocg, k, w, k, ocg*k, p.N*nch)
+	parallelRun(units, units, nt, t)
+	t.slots.release()
+	t.wa.release()
+	t.x, t.w, t.bias, t.y, t.wa.a = nil, nil, nil, nil, nil
+	convTasks[T]().put(t)
+}
+
+// convTask is one forward GEMM convolution (Conv2d): unit u is column
+// block u%nch of group (u/nch)%Groups of image u/nch/Groups. Tasks are
+// recycled, with their im2col slots and packed weights, so that a
+// convolution allocates nothing once they are warm.
+type convTask[T Float] struct {
+	p                   ConvParams
+	x, w, bias, y       []T
+	cg, ocg, k, nb, nch int
+	pw                  bool
+	lo, hi              T
+	slots               convSlots[T]
+	wa                  convA[T]
+}
+
+var (
+	convTaskFree32 = newFreeList[convTask[float32]](64)
+	convTaskFree64 = newFreeList[convTask[float64]](64)
+)
+
+func convTasks[T Float]() freeList[convTask[T]] {
+	if f, ok := any(convTaskFree32).(freeList[convTask[T]]); ok {
+		return f
+	}
+	return any(convTaskFree64).(freeList[convTask[T]])
+}
+
+func (t *convTask[T]) run(u0, u1 int) {
+	p := &t.p
+	g, cg, ocg, nb, nch := p.Groups, t.cg, t.ocg, t.nb, t.nch
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	col := t.slots.get()
+	for u := u0; u < u1; u++ {
+		ch, ng := u%nch, u/nch
+		gi, n := ng%g, ng/g
+		j0 := ch * nb
+		j1 := min(ohw, j0+nb)
+		xg := t.x[(n*p.C+gi*cg)*hw : (n*p.C+(gi+1)*cg)*hw]
+		yg := t.y[(n*p.OC+gi*ocg)*ohw : (n*p.OC+(gi+1)*ocg)*ohw]
+		b, ldb := col, j1-j0
+		if t.pw {
+			b, ldb = xg[j0:], ohw
+		} else {
+			convIm2colRange(*p, cg, xg, col, j0, j1)
 		}
-	})
+		t.wa.gemm(gi, j1-j0, false, b, ldb, 0, yg[j0:], ohw)
+		var bg []T
+		if t.bias != nil {
+			bg = t.bias[gi*ocg : (gi+1)*ocg]
+		}
+		convOutPass(yg[j0:], ocg, j1-j0, ohw, bg, p.Act.Kind != ActNone, t.lo, t.hi)
+	}
+	t.slots.put(col)
 }
 
 // convColBudget is the number of elements of one im2col column block:
@@ -588,15 +624,25 @@ func convPlan(p ConvParams, k, nt int) (nb, nch int) {
 type convSlots[T Float] struct {
 	free   chan []T
 	size   int
+	none   bool   // no buffers (pointwise convolutions read the input)
 	pooled []*[]T // buffers from the pool, for release
 	mu     sync.Mutex
 }
 
-func convNewSlots[T Float](ws []T, size, n int, none bool) *convSlots[T] {
+// init prepares s to hand out n buffers of size elements, carved from ws
+// where it is long enough; with none set, get returns nil. It reuses the
+// channel of an earlier use when it is big enough.
+func (s *convSlots[T]) init(ws []T, size, n int, none bool) {
+	s.none, s.size = none, size
 	if none {
-		return nil
+		return
 	}
-	s := &convSlots[T]{free: make(chan []T, n), size: size}
+	if cap(s.free) < n {
+		s.free = make(chan []T, n)
+	}
+	for len(s.free) > 0 {
+		<-s.free
+	}
 	for range n {
 		var b []T
 		if len(ws) >= size {
@@ -604,11 +650,10 @@ func convNewSlots[T Float](ws []T, size, n int, none bool) *convSlots[T] {
 		}
 		s.free <- b
 	}
-	return s
 }
 
 func (s *convSlots[T]) get() []T {
-	if s == nil {
+	if s.none {
 		return nil
 	}
 	b := <-s.free
@@ -625,17 +670,21 @@ func (s *convSlots[T]) get() []T {
 // release gives the buffers taken from the pool back to it; the slots must
 // no longer be in use.
 func (s *convSlots[T]) release() {
-	if s == nil {
+	if s.none {
 		return
 	}
-	for _, pb := range s.pooled {
+	for i, pb := range s.pooled {
 		convPutWS(pb)
+		s.pooled[i] = nil
 	}
-	s.pooled = nil
+	s.pooled = s.pooled[:0]
+	for len(s.free) > 0 {
+		<-s.free
+	}
 }
 
 func (s *convSlots[T]) put(b []T) {
-	if s != nil {
+	if !s.none {
 		s.free <- b
 	}
 }
@@ -650,7 +699,11 @@ func convOutPass[T Float](y []T, rows, n, ldy int, bias []T, clamp bool, lo, hi 
 	if y32, ok := any(y).([]float32); ok {
 		b32, _ := any(bias).([]float32)
 		if b32 == nil {
-			b32 = make([]float32, rows)
+			if rows <= len(dwZero) {
+				b32 = dwZero[:rows] // read only
+			} else {
+				b32 = make([]float32, rows)
+			}
 		}
 		convBiasActRows(y32, n, ldy, b32, float32(lo), float32(hi))
 		return
@@ -813,11 +866,17 @@ func convDot32(a, b []float32) float32 { return float32(vecCur.Load().dot(a, b))
 // (ParallelFor) when the work, n items of about cost multiply-adds each,
 // is large enough to pay for waking the workers; else on the caller.
 func convParallelFor(n, cost int, f func(lo, hi int)) {
+	convParallelRun(n, cost, funcRanger(f))
+}
+
+// convParallelRun is convParallelFor with the body as a ranger.
+func convParallelRun(n, cost int, r ranger) {
 	if n*cost < 1<<15 {
-		f(0, n)
+		r.run(0, n)
 		return
 	}
-	ParallelFor(n, f)
+	nt := NumThreads()
+	parallelRun(n, nt, nt, r)
 }
 
 // convGemmKernel returns the GEMM micro-kernel that Sgemm or Dgemm runs for
@@ -856,10 +915,17 @@ type convA[T Float] struct {
 // convNewA prepares the A operand described above for uses products per
 // group; release it with release.
 func convNewA[T Float](transA bool, groups, m, k int, a []T, lda, size, uses int) *convA[T] {
-	ca := &convA[T]{transA: transA, m: m, k: k, lda: lda, a: a, size: size}
+	ca := &convA[T]{}
+	ca.init(transA, groups, m, k, a, lda, size, uses)
+	return ca
+}
+
+// init is convNewA into an existing convA (released, or zero).
+func (ca *convA[T]) init(transA bool, groups, m, k int, a []T, lda, size, uses int) {
+	*ca = convA[T]{transA: transA, m: m, k: k, lda: lda, a: a, size: size}
 	kern := convGemmKernel[T]()
 	if kern == nil || uses < 2 {
-		return ca
+		return
 	}
 	ca.kern = kern
 	ca.per = gemmRoundUp(m, kern.mr) * k
@@ -868,7 +934,6 @@ func convNewA[T Float](transA bool, groups, m, k int, a []T, lda, size, uses int
 	for gi := range groups {
 		gemmPackAAll(kern, transA, m, k, a[gi*size:(gi+1)*size], lda, ca.packed[gi*ca.per:(gi+1)*ca.per])
 	}
-	return ca
 }
 
 // gemm computes C = op(A_gi)*op(B) + beta*C for group gi, with op(B) k×n.

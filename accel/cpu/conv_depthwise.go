@@ -29,25 +29,52 @@ func depthwiseForward[T Float](p ConvParams, x, w, bias, y []T) {
 	if x32, ok := any(x).([]float32); ok && dwSIMDForward(p, x32, any(w).([]float32), any(bias).([]float32), any(y).([]float32)) {
 		return
 	}
+	t := dwGoTasks[T]().get()
+	lo, hi := p.Act.bounds()
+	*t = dwGoTask[T]{p: p, x: x, w: w, bias: bias, y: y, lo: T(lo), hi: T(hi)}
+	convParallelRun(p.N*p.OC, p.OutH*p.OutW*p.KH*p.KW, t)
+	*t = dwGoTask[T]{}
+	dwGoTasks[T]().put(t)
+}
+
+// dwGoTask is a depthwise convolution on the Go kernels over output planes
+// [lo, hi) (depthwiseForward).
+type dwGoTask[T Float] struct {
+	p             ConvParams
+	x, w, bias, y []T
+	lo, hi        T
+}
+
+func (t *dwGoTask[T]) run(lo, hi int) {
+	p := &t.p
 	m := p.OC / p.C
 	hw, ohw, kk := p.H*p.W, p.OutH*p.OutW, p.KH*p.KW
-	lo, hi := p.Act.bounds()
-	tlo, thi := T(lo), T(hi)
-	convParallelFor(p.N*p.OC, ohw*kk, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
-			n, oc := pl/p.OC, pl%p.OC
-			c := oc / m
-			var b T
-			if bias != nil {
-				b = bias[oc]
-			}
-			yp := y[pl*ohw : (pl+1)*ohw]
-			depthwisePlane(p, x[(n*p.C+c)*hw:(n*p.C+c+1)*hw], w[oc*kk:(oc+1)*kk], b, yp)
-			if p.Act.Kind != ActNone {
-				actClamp(yp, tlo, thi)
-			}
+	for pl := lo; pl < hi; pl++ {
+		n, oc := pl/p.OC, pl%p.OC
+		c := oc / m
+		var b T
+		if t.bias != nil {
+			b = t.bias[oc]
 		}
-	})
+		yp := t.y[pl*ohw : (pl+1)*ohw]
+		depthwisePlane(*p, t.x[(n*p.C+c)*hw:(n*p.C+c+1)*hw], t.w[oc*kk:(oc+1)*kk], b, yp)
+		if p.Act.Kind != ActNone {
+			actClamp(yp, t.lo, t.hi)
+		}
+	}
+}
+
+var (
+	dwGoFree32 = newFreeList[dwGoTask[float32]](64)
+	dwGoFree64 = newFreeList[dwGoTask[float64]](64)
+	dwAsmFree  = newFreeList[dwAsmTask](64)
+)
+
+func dwGoTasks[T Float]() freeList[dwGoTask[T]] {
+	if f, ok := any(dwGoFree32).(freeList[dwGoTask[T]]); ok {
+		return f
+	}
+	return any(dwGoFree64).(freeList[dwGoTask[T]])
 }
 
 // dwMaxW is the widest input row the assembly depthwise kernels take: rows
@@ -66,24 +93,46 @@ func dwSIMDForward(p ConvParams, x, w, bias, y []float32) bool {
 	if fn == nil {
 		return false
 	}
-	masks, nblk, full0, full1 := dwMasks(p, lanes, avx512)
+	t := dwAsmFree.get()
+	masks, nblk, full0, full1 := dwMasks(p, lanes, avx512, t.masks)
 	if bias == nil {
-		bias = make([]float32, p.C)
+		if p.C <= dwMaxW {
+			bias = dwZero[:p.C:p.C] // read only
+		} else {
+			bias = make([]float32, p.C)
+		}
 	}
 	lo, hi := p.Act.bounds()
-	hw, ohw := p.H*p.W, p.OutH*p.OutW
-	convParallelFor(p.N*p.C, ohw*9, func(lo0, hi0 int) {
-		for pl := lo0; pl < hi0; {
-			n, c := pl/p.C, pl%p.C
-			cnt := min(hi0-pl, p.C-c) // planes of this image
-			_, _ = x[(pl+cnt)*hw-1], y[(pl+cnt)*ohw-1]
-			fn(&x[pl*hw], &y[pl*ohw], &w[c*9], &bias[c], &dwZero[0], &masks[0],
-				cnt, p.H, p.W, p.OutH, p.OutW, p.PadH, p.PadW, nblk, full0, full1, float32(lo), float32(hi))
-			_ = n
-			pl += cnt
-		}
-	})
+	*t = dwAsmTask{p: p, x: x, w: w, bias: bias, y: y, masks: masks, fn: fn,
+		nblk: nblk, full0: full0, full1: full1, lo: float32(lo), hi: float32(hi)}
+	convParallelRun(p.N*p.C, p.OutH*p.OutW*9, t)
+	*t = dwAsmTask{masks: masks}
+	dwAsmFree.put(t)
 	return true
+}
+
+// dwAsmTask runs the assembly depthwise kernel over planes [lo, hi)
+// (dwSIMDForward); its masks buffer is kept for the next use.
+type dwAsmTask struct {
+	p                  ConvParams
+	x, w, bias, y      []float32
+	masks              []int32
+	fn                 dwAsmFunc
+	nblk, full0, full1 int
+	lo, hi             float32
+}
+
+func (t *dwAsmTask) run(lo0, hi0 int) {
+	p := &t.p
+	hw, ohw := p.H*p.W, p.OutH*p.OutW
+	for pl := lo0; pl < hi0; {
+		c := pl % p.C
+		cnt := min(hi0-pl, p.C-c) // planes of this image
+		_, _ = t.x[(pl+cnt)*hw-1], t.y[(pl+cnt)*ohw-1]
+		t.fn(&t.x[pl*hw], &t.y[pl*ohw], &t.w[c*9], &t.bias[c], &dwZero[0], &t.masks[0],
+			cnt, p.H, p.W, p.OutH, p.OutW, p.PadH, p.PadW, t.nblk, t.full0, t.full1, t.lo, t.hi)
+		pl += cnt
+	}
 }
 
 // dwMasks builds the column-block table of the assembly kernels (see
@@ -94,12 +143,21 @@ func dwSIMDForward(p ConvParams, x, w, bias, y []float32) bool {
 // each block has 8-lane masks for the chunks of input columns c0, c0+8,
 // ... that it copies and for the store, and blocks [full0, full1) need
 // none. c0 = ow0*stride - PadW is the block's first input column.
-func dwMasks(p ConvParams, lanes int, avx512 bool) (masks []int32, nblk, full0, full1 int) {
+func dwMasks(p ConvParams, lanes int, avx512 bool, buf []int32) (masks []int32, nblk, full0, full1 int) {
 	s := p.StrideW
 	nblk = (p.OutW + lanes - 1) / lanes
 	in := func(c int) bool { return c >= 0 && c < p.W }
+	// alloc returns n zeros, in buf when it is big enough.
+	alloc := func(n int) []int32 {
+		if cap(buf) >= n {
+			b := buf[:n]
+			clear(b)
+			return b
+		}
+		return make([]int32, n)
+	}
 	if avx512 {
-		masks = make([]int32, 4*nblk)
+		masks = alloc(4 * nblk)
 		for b := range nblk {
 			ow0 := b * lanes
 			c0 := ow0*s - p.PadW
@@ -132,7 +190,7 @@ func dwMasks(p ConvParams, lanes int, avx512 bool) (masks []int32, nblk, full0, 
 	}
 	nch := (8*s + 2 + 7) / 8
 	rec := 8 * (nch + 1)
-	masks = make([]int32, rec*nblk)
+	masks = alloc(rec * nblk)
 	full0, full1 = nblk, nblk
 	for b := range nblk {
 		ow0 := b * lanes
@@ -428,7 +486,7 @@ func dwSIMDBackwardData(p ConvParams, dy, w, bias, dx []float32) bool {
 	if bias == nil {
 		bias = make([]float32, p.C)
 	}
-	masks, nblk, full0, full1 := dwMasks(q, lanes, avx512)
+	masks, nblk, full0, full1 := dwMasks(q, lanes, avx512, nil)
 	ohw, qhw, hw := p.OutH*p.OutW, q.H*q.W, p.H*p.W
 	convParallelFor(p.N*p.C, hw*9, func(lo0, hi0 int) {
 		var spread []float32
@@ -472,7 +530,7 @@ func dwSIMDBackwardWeight(p ConvParams, x, dy, dw []float32) bool {
 	if fn == nil {
 		return false
 	}
-	masks, nblk, _, _ := dwMasks(p, 16, true)
+	masks, nblk, _, _ := dwMasks(p, 16, true, nil)
 	hw, ohw := p.H*p.W, p.OutH*p.OutW
 	dw = dw[:9*p.C]
 	clear(dw)

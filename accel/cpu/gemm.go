@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"fmt"
-	"sync"
 )
 
 // The GEMM follows BLIS (Van Zee and van de Geijn): the loops over C are
@@ -265,38 +264,14 @@ func gemmPackA[T Float](kern *gemmKernel[T], dst []T, trans bool, a []T, lda, i0
 	}
 }
 
-var (
-	gemmPool32 sync.Pool
-	gemmPool64 sync.Pool
-)
+// gemmGetBuf returns a scratch buffer of n elements (n > 0) with
+// arbitrary contents; return it with gemmPutBuf. Buffers come from the
+// size-classed workspace pool of the convolutions, so that the GEMM's
+// buffers of different sizes (packed A, packed B) never displace each
+// other and a warm pool serves every request without allocating.
+func gemmGetBuf[T Float](n int) *[]T { return convGetWS[T](max(n, 1)) }
 
-// gemmGetBuf returns a scratch buffer of at least n elements; return it
-// with gemmPutBuf.
-func gemmGetBuf[T Float](n int) *[]T {
-	pool := &gemmPool32
-	var zero T
-	if _, ok := any(zero).(float64); ok {
-		pool = &gemmPool64
-	}
-	if v := pool.Get(); v != nil {
-		p := v.(*[]T)
-		if cap(*p) >= n {
-			*p = (*p)[:n]
-			return p
-		}
-	}
-	s := make([]T, n)
-	return &s
-}
-
-func gemmPutBuf[T Float](p *[]T) {
-	var zero T
-	if _, ok := any(zero).(float64); ok {
-		gemmPool64.Put(p)
-	} else {
-		gemmPool32.Put(p)
-	}
-}
+func gemmPutBuf[T Float](p *[]T) { convPutWS(p) }
 
 // gemmScaleC sets C = beta*C (C = 0 when beta is zero, without reading C).
 func gemmScaleC[T Float](m, n int, beta T, c []T, ldc int) {
@@ -341,22 +316,132 @@ func gemmRun[T Float](kern *gemmKernel[T], transA bool, m, n, k int, alpha T, a 
 		// linear layer with a small batch): give each thread whole column
 		// ranges to run on its own, with its own packing, so that the
 		// threads meet once instead of twice per block of B.
-		parallelChunks(npan, min(npan, 4*nt), nt, func(lo, hi int) {
-			j0, j1 := lo*nr, min(hi*nr, n)
-			sub := bs
-			switch {
-			case sub.packed != nil:
-				sub.pcol += j0
-			case sub.trans:
-				sub.b = sub.b[j0*sub.ldb:]
-			default:
-				sub.b = sub.b[j0:]
-			}
-			gemmBlocked(kern, 1, transA, m, j1-j0, k, alpha, a, lda, sub, beta, c[j0:], ldc)
-		})
+		t := gemmColTasks[T]().get()
+		*t = gemmColTask[T]{kern: kern, transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, bs: bs, beta: beta, c: c, ldc: ldc}
+		parallelRun(npan, min(npan, 4*nt), nt, t)
+		*t = gemmColTask[T]{}
+		gemmColTasks[T]().put(t)
 		return
 	}
 	gemmBlocked(kern, nt, transA, m, n, k, alpha, a, lda, bs, beta, c, ldc)
+}
+
+// gemmColTask is a product whose threads each run the whole loop nest on
+// their own ranges of column panels (gemmRun).
+type gemmColTask[T Float] struct {
+	kern    *gemmKernel[T]
+	transA  bool
+	m, n, k int
+	alpha   T
+	a       []T
+	lda     int
+	bs      gemmBSrc[T]
+	beta    T
+	c       []T
+	ldc     int
+}
+
+func (t *gemmColTask[T]) run(lo, hi int) {
+	nr := t.kern.nr
+	j0, j1 := lo*nr, min(hi*nr, t.n)
+	sub := t.bs
+	switch {
+	case sub.packed != nil:
+		sub.pcol += j0
+	case sub.trans:
+		sub.b = sub.b[j0*sub.ldb:]
+	default:
+		sub.b = sub.b[j0:]
+	}
+	gemmBlocked(t.kern, 1, t.transA, t.m, j1-j0, t.k, t.alpha, t.a, t.lda, sub, t.beta, t.c[j0:], t.ldc)
+}
+
+// The free lists of the GEMM's task structs, one per element type.
+var (
+	gemmColFree32   = newFreeList[gemmColTask[float32]](64)
+	gemmColFree64   = newFreeList[gemmColTask[float64]](64)
+	gemmBlockFree32 = newFreeList[gemmBlockTask[float32]](64)
+	gemmBlockFree64 = newFreeList[gemmBlockTask[float64]](64)
+	gemmPackFree32  = newFreeList[gemmPackTask[float32]](64)
+	gemmPackFree64  = newFreeList[gemmPackTask[float64]](64)
+)
+
+func gemmColTasks[T Float]() freeList[gemmColTask[T]] {
+	if f, ok := any(gemmColFree32).(freeList[gemmColTask[T]]); ok {
+		return f
+	}
+	return any(gemmColFree64).(freeList[gemmColTask[T]])
+}
+
+func gemmBlockTasks[T Float]() freeList[gemmBlockTask[T]] {
+	if f, ok := any(gemmBlockFree32).(freeList[gemmBlockTask[T]]); ok {
+		return f
+	}
+	return any(gemmBlockFree64).(freeList[gemmBlockTask[T]])
+}
+
+func gemmPackTasks[T Float]() freeList[gemmPackTask[T]] {
+	if f, ok := any(gemmPackFree32).(freeList[gemmPackTask[T]]); ok {
+		return f
+	}
+	return any(gemmPackFree64).(freeList[gemmPackTask[T]])
+}
+
+// gemmPackTask packs column panels [lo, hi) of one block of B (the
+// threads of gemmBlocked share the packing).
+type gemmPackTask[T Float] struct {
+	bs             gemmBSrc[T]
+	bp             []T
+	pc, jc, kb, nb int
+	nr             int
+}
+
+func (t *gemmPackTask[T]) run(lo, hi int) {
+	kb, nr := t.kb, t.nr
+	t.bs.pack(t.bp[lo*kb*nr:hi*kb*nr], t.pc, t.jc+lo*nr, kb, min(hi*nr, t.nb)-lo*nr, nr)
+}
+
+// gemmBlockTask multiplies one packed block of B by the row blocks of A:
+// task t covers row block t/nsplit and the t%nsplit-th part of the
+// column panels (see gemmBlocked).
+type gemmBlockTask[T Float] struct {
+	kern                           *gemmKernel[T]
+	transA                         bool
+	m, kb, pc, jc, nb, npan        int
+	panels, mblocks, nsplit, blkPn int
+	a                              []T
+	lda                            int
+	bs                             gemmBSrc[T]
+	bp                             []T
+	alpha, beta                    T
+	c                              []T
+	ldc                            int
+}
+
+func (t *gemmBlockTask[T]) run(lo, hi int) {
+	kern := t.kern
+	mr, nr, kb := kern.mr, kern.nr, t.kb
+	abuf := gemmGetBuf[T](t.blkPn*mr*kb + mr*nr)
+	ap := (*abuf)[:len(*abuf)-mr*nr]
+	tmp := (*abuf)[len(*abuf)-mr*nr:]
+	lastIb := -1
+	for task := lo; task < hi; task++ {
+		ib, js := task/t.nsplit, task%t.nsplit
+		ic := ib * t.panels / t.mblocks * mr
+		mb := min((ib+1)*t.panels/t.mblocks*mr, t.m) - ic
+		if ib != lastIb {
+			if t.bs.apacked != nil {
+				off := t.pc*t.bs.ampad + ic*kb
+				ap = t.bs.apacked[off : off+gemmRoundUp(mb, mr)*kb]
+			} else {
+				gemmPackA(kern, ap, t.transA, t.a, t.lda, ic, t.pc, mb, kb)
+			}
+			lastIb = ib
+		}
+		jpLo, jpHi := js*t.npan/t.nsplit, (js+1)*t.npan/t.nsplit
+		gemmMacro(kern, mb, t.nb, kb, ap, t.bp, t.c[ic*t.ldc+t.jc:], t.ldc, t.alpha, t.beta, jpLo, jpHi, tmp)
+	}
+	gemmPutBuf(abuf)
 }
 
 // gemmBlocked runs the blocked loops with up to nt threads sharing each
@@ -392,6 +477,7 @@ func gemmBlocked[T Float](kern *gemmKernel[T], nt int, transA bool, m, n, k int,
 		}
 	}
 	blkPanels := (panels + mblocks - 1) / mblocks
+	bt := gemmBlockTasks[T]().get()
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		npan := (nb + nr - 1) / nr
@@ -406,9 +492,11 @@ func gemmBlocked[T Float](kern *gemmKernel[T], nt int, transA bool, m, n, k int,
 			} else {
 				bp = (*bbuf)[:npan*nr*kb]
 				if nt > 1 && npan > 1 {
-					parallelForThreads(npan, nt, func(lo, hi int) {
-						bs.pack(bp[lo*kb*nr:hi*kb*nr], pc, jc+lo*nr, kb, min(hi*nr, nb)-lo*nr, nr)
-					})
+					pt := gemmPackTasks[T]().get()
+					*pt = gemmPackTask[T]{bs: bs, bp: bp, pc: pc, jc: jc, kb: kb, nb: nb, nr: nr}
+					parallelRun(npan, nt, nt, pt)
+					*pt = gemmPackTask[T]{}
+					gemmPackTasks[T]().put(pt)
 				} else {
 					bs.pack(bp, pc, jc, kb, nb, nr)
 				}
@@ -417,36 +505,18 @@ func gemmBlocked[T Float](kern *gemmKernel[T], nt int, transA bool, m, n, k int,
 			if pc > 0 {
 				betaEff = 1
 			}
-			body := func(lo, hi int) {
-				abuf := gemmGetBuf[T](blkPanels*mr*kb + mr*nr)
-				ap := (*abuf)[:len(*abuf)-mr*nr]
-				tmp := (*abuf)[len(*abuf)-mr*nr:]
-				lastIb := -1
-				for t := lo; t < hi; t++ {
-					ib, js := t/nsplit, t%nsplit
-					ic := ib * panels / mblocks * mr
-					mb := min((ib+1)*panels/mblocks*mr, m) - ic
-					if ib != lastIb {
-						if bs.apacked != nil {
-							off := pc*bs.ampad + ic*kb
-							ap = bs.apacked[off : off+gemmRoundUp(mb, mr)*kb]
-						} else {
-							gemmPackA(kern, ap, transA, a, lda, ic, pc, mb, kb)
-						}
-						lastIb = ib
-					}
-					jpLo, jpHi := js*npan/nsplit, (js+1)*npan/nsplit
-					gemmMacro(kern, mb, nb, kb, ap, bp, c[ic*ldc+jc:], ldc, alpha, betaEff, jpLo, jpHi, tmp)
-				}
-				gemmPutBuf(abuf)
-			}
+			*bt = gemmBlockTask[T]{kern: kern, transA: transA, m: m, kb: kb, pc: pc, jc: jc, nb: nb, npan: npan,
+				panels: panels, mblocks: mblocks, nsplit: nsplit, blkPn: blkPanels, a: a, lda: lda, bs: bs, bp: bp,
+				alpha: alpha, beta: betaEff, c: c, ldc: ldc}
 			if nt > 1 && tasks > 1 {
-				parallelChunks(tasks, tasks, nt, body)
+				parallelRun(tasks, tasks, nt, bt)
 			} else {
-				body(0, tasks)
+				bt.run(0, tasks)
 			}
 		}
 	}
+	*bt = gemmBlockTask[T]{}
+	gemmBlockTasks[T]().put(bt)
 }
 
 // gemmMacro multiplies a packed mb×kb block of A by the packed column panels

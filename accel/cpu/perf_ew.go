@@ -76,26 +76,25 @@ func BinaryF32(op BinOp, shape []int, dst []float32, dv View, a []float32, av Vi
 	validView("BinaryF32", "dst", shape, dv, len(dst))
 	validView("BinaryF32", "a", shape, av, len(a))
 	validView("BinaryF32", "b", shape, bv, len(b))
-	walk(shape, []int{dv.Offset, av.Offset, bv.Offset}, [][]int{dv.Strides, av.Strides, bv.Strides}, func(o []int, n int, st []int) {
-		d, x, y := o[0], o[1], o[2]
-		if st[0] == 1 {
+	walk3(shape, [3]int{dv.Offset, av.Offset, bv.Offset}, [3][]int{dv.Strides, av.Strides, bv.Strides}, func(d, x, y, n, s0, s1, s2 int) {
+		if s0 == 1 {
 			switch {
-			case st[1] == 1 && st[2] == 1:
+			case s1 == 1 && s2 == 1:
 				perfBinRow(op, dst[d:d+n], a[x:x+n], b[y:y+n])
 				return
-			case st[1] == 1 && st[2] == 0:
+			case s1 == 1 && s2 == 0:
 				perfBinRowScalarB(op, dst[d:d+n], a[x:x+n], b[y])
 				return
-			case st[1] == 0 && st[2] == 1:
+			case s1 == 0 && s2 == 1:
 				perfBinRowScalarA(op, dst[d:d+n], a[x], b[y:y+n])
 				return
 			}
 		}
 		for range n {
 			dst[d] = op.scalar(a[x], b[y])
-			d += st[0]
-			x += st[1]
-			y += st[2]
+			d += s0
+			x += s1
+			y += s2
 		}
 	})
 }

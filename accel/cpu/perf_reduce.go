@@ -44,8 +44,17 @@ func SumDimsF32(dst, src []float32, shape []int, reduced []bool) {
 	}
 	k := len(sizes) - 1
 	l := sizes[k]
-	acc := make([]float64, len(dst))
-	outStride := make([]int, k)
+	accBuf := convGetWS[float64](len(dst))
+	defer convPutWS(accBuf)
+	acc := *accBuf
+	clear(acc)
+	var strideArr, idxArr [16]int
+	outStride := strideArr[:0]
+	if k <= len(strideArr) {
+		outStride = strideArr[:k]
+	} else {
+		outStride = make([]int, k)
+	}
 	s := 1
 	if !red[k] {
 		s = l
@@ -56,7 +65,12 @@ func SumDimsF32(dst, src []float32, shape []int, reduced []bool) {
 			s *= sizes[i]
 		}
 	}
-	idx := make([]int, k)
+	idx := idxArr[:0]
+	if k <= len(idxArr) {
+		idx = idxArr[:k]
+	} else {
+		idx = make([]int, k)
+	}
 	o := 0
 	for off := 0; off < n; off += l {
 		row := src[off : off+l]

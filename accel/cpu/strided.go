@@ -117,6 +117,75 @@ func walk(shape []int, offsets []int, strides [][]int, inner func(offs []int, n 
 	}
 }
 
+// walk3MaxRank is the largest rank walk3 handles without allocating.
+const walk3MaxRank = 16
+
+// walk3 is walk for three operands, without allocating for shapes of rank
+// up to walk3MaxRank: it calls inner with the three start offsets, the row
+// length and the three innermost strides of each innermost row.
+func walk3(shape []int, offsets [3]int, strides [3][]int, inner func(o0, o1, o2, n, s0, s1, s2 int)) {
+	if Numel(shape) == 0 {
+		return
+	}
+	if len(shape) > walk3MaxRank {
+		walk(shape, offsets[:], strides[:], func(o []int, n int, st []int) { inner(o[0], o[1], o[2], n, st[0], st[1], st[2]) })
+		return
+	}
+	// Coalesce as walk does, into arrays on the stack.
+	var shp [walk3MaxRank]int
+	var str [3][walk3MaxRank]int
+	nd := 0
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		if nd > 0 {
+			last := nd - 1
+			if str[0][last] == strides[0][i]*d && str[1][last] == strides[1][i]*d && str[2][last] == strides[2][i]*d {
+				shp[last] *= d
+				for k := range 3 {
+					str[k][last] = strides[k][i]
+				}
+				continue
+			}
+		}
+		shp[nd] = d
+		for k := range 3 {
+			str[k][nd] = strides[k][i]
+		}
+		nd++
+	}
+	if nd == 0 {
+		shp[0], nd = 1, 1
+		for k := range 3 {
+			str[k][0] = 0
+		}
+	}
+	o := offsets
+	n, l0, l1, l2 := shp[nd-1], str[0][nd-1], str[1][nd-1], str[2][nd-1]
+	var idx [walk3MaxRank]int
+	for {
+		inner(o[0], o[1], o[2], n, l0, l1, l2)
+		d := nd - 2
+		for ; d >= 0; d-- {
+			idx[d]++
+			for k := range 3 {
+				o[k] += str[k][d]
+			}
+			if idx[d] < shp[d] {
+				break
+			}
+			for k := range 3 {
+				o[k] -= str[k][d] * shp[d]
+			}
+			idx[d] = 0
+		}
+		if d < 0 {
+			return
+		}
+	}
+}
+
 // Map1 writes f(src) into dst elementwise over shape.
 func Map1[T, U any](shape []int, dst []U, dv View, src []T, sv View, f func(T) U) {
 	if !validShape("Map1", shape) {

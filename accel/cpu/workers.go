@@ -23,12 +23,25 @@ var (
 )
 
 type poolJob struct {
-	fn     func(lo, hi int)
+	body   ranger
 	n      int          // indices [0, n)
 	chunks int          // how many equal parts they are split into
 	next   atomic.Int32 // next chunk to claim
 	wg     sync.WaitGroup
+	// refs counts the holders of the job: the caller and every worker it
+	// was sent to. The last to let go recycles it (see release), so a job
+	// is never reused while a worker that arrived late still reads it.
+	refs atomic.Int32
 }
+
+// ranger is the body of a parallel job: run processes indices [lo, hi).
+// The kernels pass pointers to pooled structs holding their arguments, so
+// that starting a job allocates nothing; funcRanger adapts a closure.
+type ranger interface{ run(lo, hi int) }
+
+type funcRanger func(lo, hi int)
+
+func (f funcRanger) run(lo, hi int) { f(lo, hi) }
 
 // run claims and runs chunks until none is left.
 func (j *poolJob) run() {
@@ -43,10 +56,45 @@ func (j *poolJob) run() {
 		if i < r {
 			hi++
 		}
-		j.fn(lo, hi)
+		j.body.run(lo, hi)
 		j.wg.Done()
 	}
 }
+
+// release drops one reference to j and recycles it when it was the last.
+func (j *poolJob) release() {
+	if j.refs.Add(-1) == 0 {
+		j.body = nil
+		poolJobFree.put(j)
+	}
+}
+
+// freeList is a bounded list of recycled objects (a buffered channel, so
+// that neither getting nor putting allocates, unlike a sync.Pool emptied
+// by garbage collections).
+type freeList[T any] struct{ c chan *T }
+
+func newFreeList[T any](n int) freeList[T] { return freeList[T]{c: make(chan *T, n)} }
+
+// get returns a recycled object, or a new zero one.
+func (f freeList[T]) get() *T {
+	select {
+	case p := <-f.c:
+		return p
+	default:
+		return new(T)
+	}
+}
+
+// put recycles p (dropping it when the list is full).
+func (f freeList[T]) put(p *T) {
+	select {
+	case f.c <- p:
+	default:
+	}
+}
+
+var poolJobFree = newFreeList[poolJob](256)
 
 func init() {
 	poolThreads.Store(int32(max(1, runtime.GOMAXPROCS(0))))
@@ -70,9 +118,22 @@ func NumThreads() int { return int(poolThreads.Load()) }
 
 func poolEnsure(n int) {
 	poolMu.Lock()
+	if poolWorkers == 0 && n > 0 {
+		// Stock the free list of jobs: a job stays referenced while it
+		// waits in poolJobs for a worker, even when its caller has run
+		// every chunk itself, so as many as poolJobs holds may be out.
+		for range cap(poolJobs) {
+			poolJobFree.put(new(poolJob))
+		}
+	}
 	for poolWorkers < n {
 		poolWorkers++
 		go poolWorker()
+		// A worker can also hold a job for a moment after its caller is
+		// done with it.
+		for range 4 {
+			poolJobFree.put(new(poolJob))
+		}
 	}
 	poolMu.Unlock()
 }
@@ -88,11 +149,13 @@ const poolSpin = 200 * time.Microsecond
 func poolWorker() {
 	for j := range poolJobs {
 		j.run()
+		j.release()
 		deadline := time.Now().Add(poolSpin)
 		for {
 			select {
 			case j = <-poolJobs:
 				j.run()
+				j.release()
 				deadline = time.Now().Add(poolSpin)
 				continue
 			default:
@@ -124,24 +187,36 @@ func parallelForThreads(n, nt int, fn func(lo, hi int)) {
 // the caller and up to nt-1 workers claim one at a time, so that a thread
 // slowed down by other work on the machine simply takes fewer parts.
 func parallelChunks(n, chunks, nt int, fn func(lo, hi int)) {
+	parallelRun(n, chunks, nt, funcRanger(fn))
+}
+
+// parallelRun is parallelChunks with the body as a ranger. It allocates
+// nothing once the pool's jobs have been created.
+func parallelRun(n, chunks, nt int, body ranger) {
 	if n <= 0 {
 		return
 	}
 	chunks = min(chunks, n)
 	nt = min(nt, chunks)
 	if nt <= 1 {
-		fn(0, n)
+		body.run(0, n)
 		return
 	}
 	poolEnsure(nt - 1)
-	j := &poolJob{fn: fn, n: n, chunks: chunks}
+	j := poolJobFree.get()
+	j.body, j.n, j.chunks = body, n, chunks
+	j.next.Store(0)
+	j.refs.Store(1)
 	j.wg.Add(chunks)
 	for range nt - 1 {
+		j.refs.Add(1)
 		select {
 		case poolJobs <- j:
 		default:
+			j.refs.Add(-1)
 		}
 	}
 	j.run()
 	j.wg.Wait()
+	j.release()
 }
