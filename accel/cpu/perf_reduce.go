@@ -49,11 +49,11 @@ func SumDimsF32(dst, src []float32, shape []int, reduced []bool) {
 	acc := *accBuf
 	clear(acc)
 	var strideArr, idxArr [16]int
-	outStride := strideArr[:0]
+	var outStride, idx []int
 	if k <= len(strideArr) {
-		outStride = strideArr[:k]
+		outStride, idx = strideArr[:k], idxArr[:k]
 	} else {
-		outStride = make([]int, k)
+		outStride, idx = make([]int, k), make([]int, k)
 	}
 	s := 1
 	if !red[k] {
@@ -64,12 +64,6 @@ func SumDimsF32(dst, src []float32, shape []int, reduced []bool) {
 			outStride[i] = s
 			s *= sizes[i]
 		}
-	}
-	idx := idxArr[:0]
-	if k <= len(idxArr) {
-		idx = idxArr[:k]
-	} else {
-		idx = make([]int, k)
 	}
 	o := 0
 	for off := 0; off < n; off += l {
