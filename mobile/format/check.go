@@ -243,6 +243,9 @@ func (m *Model) checkMethod(mt *Method) error {
 		in := &mt.Instructions[pc]
 		iw := fmt.Sprintf("%s: instruction %d", where, pc)
 		for _, v := range in.Inputs {
+			if v == NoValue && in.Kind == InstrOp {
+				continue // an absent optional input
+			}
 			if v < 0 || v >= nv {
 				return bad("%s: input value %d out of range (%d values)", iw, v, nv)
 			}

@@ -270,8 +270,9 @@ func (k InstrKind) String() string {
 }
 
 // Instruction is one step of a method. Inputs and Outputs are indices into
-// the method's Values. A jump's Target is an instruction index; the
-// instruction count itself is the end of the method.
+// the method's Values; an op's input may also be NoValue, an absent
+// optional tensor (a nil bias). A jump's Target is an instruction index;
+// the instruction count itself is the end of the method.
 type Instruction struct {
 	Kind    InstrKind
 	Op      int
@@ -293,6 +294,10 @@ func (in *Instruction) Attr(name string) *Attr {
 	}
 	return nil
 }
+
+// NoValue is the input index of an absent optional tensor of an op (Go's
+// nil: a convolution without bias).
+const NoValue = -1
 
 // NoConstant is the Value.Constant of a value that lives in the arena, and
 // the Value.ArenaOffset of a constant value.

@@ -48,7 +48,9 @@ func (r *vreader) spend(n int, what string) error {
 }
 
 // inside reports whether [p, p+n) lies in the buffer (n >= 0).
-func (r *vreader) inside(p, n int) bool { return p >= 0 && n >= 0 && p <= len(r.buf) && n <= len(r.buf)-p }
+func (r *vreader) inside(p, n int) bool {
+	return p >= 0 && n >= 0 && p <= len(r.buf) && n <= len(r.buf)-p
+}
 
 // deref reads the uoffset at p and returns the position it points to.
 func (r *vreader) deref(p int, what string) (int, error) {

@@ -15,9 +15,9 @@ import (
 type primKind uint8
 
 const (
-	primConst primKind = iota // write a value known at load (size with a dim attribute, dim, numel)
-	primSize                  // size of input 0 along the int input 1
-	primConvert               // item, tensor_to_bool, int, float, bool
+	primConst   primKind = iota // write a value known at load (size with a dim attribute, dim, numel)
+	primSize                    // size of input 0 along the int input 1
+	primConvert                 // item, tensor_to_bool, int, float, bool
 	primAdd
 	primSub
 	primMul
