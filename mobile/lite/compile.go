@@ -68,10 +68,12 @@ type opDef struct {
 	attrs        []string // the attribute names it accepts
 	minIn, maxIn int      // input count; maxIn < 0: any number
 	nOut         int
-	// alias allows an output to be exactly an input (same arena bytes):
-	// elementwise ops, which read each element before writing it.
-	alias   bool
-	compile func(c *cc) error
+	// alias allows an output to be exactly an input (same arena bytes,
+	// dtype and shape): elementwise ops, which read each element before
+	// writing it. aliasBytes allows the same bytes whatever the shape: the
+	// copies (reshape, flatten, ...), which then do nothing.
+	alias, aliasBytes bool
+	compile           func(c *cc) error
 }
 
 // ops is the op table of this runtime, by name.
@@ -347,7 +349,7 @@ func (c *cc) compile() error {
 	if err := d.compile(c); err != nil {
 		return err
 	}
-	return c.checkOverlap(d.alias)
+	return c.checkOverlap(d.alias, d.aliasBytes)
 }
 
 // overlaps reports whether two values share arena bytes.
@@ -361,7 +363,7 @@ func overlaps(a, b *val) bool {
 // checkOverlap refuses outputs that share bytes with each other or with an
 // input, except an output that is exactly an input of the same dtype and
 // shape for ops that allow it (elementwise ops and copies).
-func (c *cc) checkOverlap(alias bool) error {
+func (c *cc) checkOverlap(alias, aliasBytes bool) error {
 	for i, o := range c.out {
 		for j := range i {
 			if overlaps(o, c.out[j]) {
@@ -373,6 +375,9 @@ func (c *cc) checkOverlap(alias bool) error {
 				continue
 			}
 			if alias && in.off == o.off && in.size == o.size && in.dt == o.dt && slices.Equal(in.shape, o.shape) {
+				continue
+			}
+			if aliasBytes && in.off == o.off && in.size == o.size {
 				continue
 			}
 			return c.errf("output %d %v overlaps input %d %v in the arena", i, o, j, in)

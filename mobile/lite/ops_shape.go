@@ -14,7 +14,7 @@ import (
 
 func init() {
 	shapeOp := func(name string, attrs []string, f func(c *cc, x *val) ([]int, error)) {
-		register(name, &opDef{version: 1, attrs: attrs, minIn: 1, maxIn: 1, nOut: 1, alias: true,
+		register(name, &opDef{version: 1, attrs: attrs, minIn: 1, maxIn: 1, nOut: 1, aliasBytes: true,
 			compile: func(c *cc) error { return compileReshape(c, f) }})
 	}
 	shapeOp("reshape", []string{"shape"}, reshapeShape)
