@@ -1,6 +1,7 @@
 package lite
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -279,6 +280,11 @@ func compile(m *Model, i int) (*Method, error) {
 	}
 	mt.inputs, mt.in = info(fm.Inputs)
 	mt.outputs, mt.out = info(fm.Outputs)
+	for _, v := range fm.Outputs {
+		if err := m.denseConstant(&mt.vals[v], false); err != nil {
+			return nil, fmt.Errorf("lite: method %q: output %v: %w", mt.name, &mt.vals[v], err)
+		}
+	}
 	mt.code = make([]instr, len(fm.Instructions))
 	for pc := range fm.Instructions {
 		c := &cc{m: m, mt: mt, fi: &fm.Instructions[pc], pc: pc, ins: &mt.code[pc]}
@@ -297,6 +303,23 @@ func idx32(v []int) []int32 {
 	return out
 }
 
+// denseConstant refuses a value that reads a constant whose data is not
+// its plain elements (sparse; or packed, unless packed is allowed: the
+// weight of a linear op).
+func (m *Model) denseConstant(v *val, packed bool) error {
+	if v.konst < 0 {
+		return nil
+	}
+	fc := &m.file.Constants[v.konst]
+	if fc.Sparse != nil && fc.Sparse.Format != format.SparseDense {
+		return errors.New("sparse constants are not supported by this runtime")
+	}
+	if fc.Packing != format.PackNone && !packed {
+		return errors.New("a packed constant can only be the weight of a linear op")
+	}
+	return nil
+}
+
 func (c *cc) compile() error {
 	fi, ins := c.fi, c.ins
 	ins.in, ins.out, ins.target, ins.pos = idx32(fi.Inputs), idx32(fi.Outputs), int32(fi.Target), fi.Pos
@@ -304,6 +327,15 @@ func (c *cc) compile() error {
 	for i, v := range fi.Inputs {
 		if v >= 0 {
 			c.in[i] = &c.mt.vals[v]
+		}
+	}
+	for i, v := range c.in {
+		if v == nil {
+			continue
+		}
+		linearWeight := fi.Kind == format.InstrOp && i == 1 && strings.HasPrefix(c.m.file.OpCodes[fi.Op].Name, "linear")
+		if err := c.m.denseConstant(v, linearWeight); err != nil {
+			return fmt.Errorf("lite: method %q: instruction %d: input %d %v: %w", c.mt.name, c.pc, i, v, err)
 		}
 	}
 	c.out = make([]*val, len(fi.Outputs))
@@ -340,6 +372,11 @@ func (c *cc) compile() error {
 	}
 	if len(fi.Outputs) != d.nOut {
 		return c.errf("%d outputs, want %d", len(fi.Outputs), d.nOut)
+	}
+	// Absent trailing optional inputs read as absent (-1) at run time.
+	for d.maxIn > len(c.in) {
+		c.in = append(c.in, nil)
+		ins.in = append(ins.in, -1)
 	}
 	for _, a := range fi.Attrs {
 		if !slices.Contains(d.attrs, a.Name) {

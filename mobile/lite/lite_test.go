@@ -53,7 +53,7 @@ func (n *convNet) file(t testing.TB, fused, test bool) []byte {
 		want := n.eager(in)
 		ci := b.m.AddConstant(format.Constant{Name: "test_x", DType: format.Float32, Shape: []int{1, 3, 16, 16}, Data: format.Float32Bytes(in)})
 		co := b.m.AddConstant(format.Constant{Name: "test_y", DType: format.Float32, Shape: []int{1, 10}, Data: format.Float32Bytes(want)})
-		b.m.Tests = []format.TestCase{{Method: "forward", Inputs: ints(ci), Expected: ints(co)}}
+		b.m.Tests = []format.TestCase{{Method: "forward", Inputs: ints(ci), Expected: ints(co), Tolerance: 1e-6}}
 	}
 	return b.encode(t)
 }

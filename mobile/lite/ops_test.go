@@ -73,6 +73,34 @@ func tensorBytes(t testing.TB, x *tensor.Tensor) []byte {
 // constant of the file (weights), else all are inputs of the method.
 func runCase(t *testing.T, c opCase, consts bool) {
 	t.Helper()
+	file, data, want := caseFile(t, c, consts)
+	m, err := lite.LoadBytes(file)
+	if err != nil {
+		t.Fatalf("%s %v: %v", c.op, c.attrs, err)
+	}
+	s := m.NewSession()
+	fwd := m.Method("forward")
+	if err := s.Run(fwd, data, nil); err != nil {
+		t.Fatalf("%s: %v", c.op, err)
+	}
+	got := s.OutputBytes(fwd, 0)
+	wb := tensorBytes(t, want)
+	if string(got) != string(wb) {
+		if want.DType() == tensor.Float32 {
+			g := make([]float32, len(got)/4)
+			for i := range g {
+				g[i] = math.Float32frombits(uint32(got[4*i]) | uint32(got[4*i+1])<<8 | uint32(got[4*i+2])<<16 | uint32(got[4*i+3])<<24)
+			}
+			t.Errorf("%s %v (consts %v):\nlite  %v\neager %v", c.op, c.attrs, consts, g, want.ToFloat32s())
+		} else {
+			t.Errorf("%s %v (consts %v): lite and eager differ", c.op, c.attrs, consts)
+		}
+	}
+}
+
+// caseFile returns the model file of c, the method's inputs and eager's
+// output.
+func caseFile(t testing.TB, c opCase, consts bool) ([]byte, []lite.Tensor, *tensor.Tensor) {
 	def, ok := tensor.LookupOp(c.op)
 	if !ok {
 		t.Fatalf("no op %s", c.op)
@@ -104,31 +132,20 @@ func runCase(t *testing.T, c opCase, consts bool) {
 	y := b.arena("y", fdtype(t, want.DType()), want.Shape()...)
 	b.op(c.op, ins, ints(y), formatAttrs(t, c.attrs)...)
 	b.io(methodIns, ints(y))
-	m, err := lite.LoadBytes(b.encode(t))
-	if err != nil {
-		t.Fatalf("%s %v: %v", c.op, c.attrs, err)
-	}
-	s := m.NewSession()
-	fwd := m.Method("forward")
-	if err := s.Run(fwd, data, nil); err != nil {
-		t.Fatalf("%s: %v", c.op, err)
-	}
-	got := s.OutputBytes(fwd, 0)
-	wb := tensorBytes(t, want)
-	if string(got) != string(wb) {
-		if want.DType() == tensor.Float32 {
-			g := make([]float32, len(got)/4)
-			for i := range g {
-				g[i] = math.Float32frombits(uint32(got[4*i]) | uint32(got[4*i+1])<<8 | uint32(got[4*i+2])<<16 | uint32(got[4*i+3])<<24)
-			}
-			t.Errorf("%s %v (consts %v):\nlite  %v\neager %v", c.op, c.attrs, consts, g, want.ToFloat32s())
-		} else {
-			t.Errorf("%s %v (consts %v): lite and eager differ", c.op, c.attrs, consts)
+	return b.encode(t), data, want
+}
+
+func TestOpsMatchEager(t *testing.T) {
+	for _, c := range opCases() {
+		for _, consts := range []bool{false, true} {
+			runCase(t, c, consts)
 		}
 	}
 }
 
-func TestOpsMatchEager(t *testing.T) {
+// opCases lists the op-table ops of the runtime with inputs and
+// attributes covering their paths.
+func opCases() []opCase {
 	r := rand.New(rand.NewPCG(5, 6))
 	f := func(shape ...int) *tensor.Tensor {
 		return tensor.FromSlice(randn(r, format.Numel(shape), 1), shape...)
@@ -217,11 +234,7 @@ func TestOpsMatchEager(t *testing.T) {
 		{"sum_dims", []*tensor.Tensor{f(2, 3, 4)}, tensor.Attrs{"dims": i64(-1), "keepdim": false}},
 		{"embedding", []*tensor.Tensor{tensor.FromSlice([]int64{0, 9, 3, 3, 1, 2}, 2, 3), f(10, 4)}, tensor.Attrs{"padding_idx": int64(-1)}},
 	}
-	for _, c := range cases {
-		for _, consts := range []bool{false, true} {
-			runCase(t, c, consts)
-		}
-	}
+	return cases
 }
 
 // TestFusedOpsMatchEager checks the lite-only fused ops against the eager
