@@ -294,3 +294,29 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeEmptyTensors checks that ops on empty tensors whose other
+// dimensions are huge load and run at once (no loop over the huge
+// dimension, no scratch sized by it).
+func TestHugeEmptyTensors(t *testing.T) {
+	const big = 1 << 30
+	b := newMB("forward")
+	x := b.arena("x", format.Float32, big, 0)
+	w := b.f32("w", nil, 0, 0)
+	bias := b.f32("b", nil, 0)
+	y1 := b.arena("y1", format.Float32, big, 0)
+	y2 := b.arena("y2", format.Float32, big, 0)
+	y3 := b.arena("y3", format.Float32, big, 0)
+	y4 := b.arena("y4", format.Float32, big, 0)
+	y5 := b.arena("y5", format.Float32, 2*big, 0)
+	b.op("linear", ints(x, w, bias), ints(y1))
+	b.op("layer_norm", ints(x), ints(y2), format.IntsAttr("normalized_shape", 0))
+	b.op("softmax", ints(x), ints(y3), format.IntAttr("dim", 1))
+	b.op("matmul", ints(x, w), ints(y4))
+	b.op("cat", ints(x, x), ints(y5))
+	b.io(ints(x), ints(y1, y2, y3, y4, y5))
+	m := loadT(t, b.encode(t))
+	if err := m.NewSession().Run(m.Method("forward"), []lite.Tensor{{Data: []float32{}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+}

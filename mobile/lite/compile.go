@@ -26,7 +26,8 @@ func (v *val) String() string { return fmt.Sprintf("%q (%v %v)", v.name, v.dt, v
 type opcode uint8
 
 const (
-	opJump opcode = iota
+	opNop opcode = iota // an op whose outputs are empty: nothing to compute
+	opJump
 	opJumpIfFalse
 	opMove
 	opRaise
@@ -292,6 +293,15 @@ func compile(m *Model, i int) (*Method, error) {
 			return nil, err
 		}
 	}
+	// The scratch memory a session will allocate for the method is bounded
+	// like its arena.
+	scratch := int64(mt.wsF32)*4 + int64(mt.wsF64)*8 + int64(mt.wsBytes)
+	for _, p := range mt.convs {
+		scratch = max(scratch, int64(p.WorkspaceSize())*4)
+	}
+	if scratch > m.opts.MaxArenaBytes {
+		return nil, fmt.Errorf("lite: method %q needs %d bytes of scratch memory, more than the limit of %d", mt.name, scratch, m.opts.MaxArenaBytes)
+	}
 	return mt, nil
 }
 
@@ -385,6 +395,15 @@ func (c *cc) compile() error {
 	}
 	if err := d.compile(c); err != nil {
 		return err
+	}
+	empty := true
+	for _, o := range c.out {
+		empty = empty && o.n == 0
+	}
+	if empty {
+		// Checked, but nothing to compute (and no kernel needs to see
+		// empty shapes whose other dimensions may be huge).
+		ins.op, ins.p = opNop, nil
 	}
 	return c.checkOverlap(d.alias, d.aliasBytes)
 }

@@ -205,7 +205,9 @@ func compileConv(c *cc, fused bool) error {
 		return err
 	}
 	c.ins.op, c.ins.p = opConv, &convOp{p: p}
-	c.mt.convs = append(c.mt.convs, p)
+	if c.out[0].n > 0 {
+		c.mt.convs = append(c.mt.convs, p)
+	}
 	return nil
 }
 
@@ -377,6 +379,9 @@ func compileMatmul(c *cc) error {
 		return err
 	}
 	p := &matmulOp{m: m, k: k, n: n, batch: format.Numel(batch)}
+	if c.out[0].n == 0 {
+		p.batch = 0 // nothing to compute (compiled as a no-op)
+	}
 	if nb == 2 && na > 2 {
 		p.rowsMerge = true
 	} else {
@@ -643,7 +648,9 @@ func compileBatchNorm(c *cc) error {
 	if err := c.output(0, Float32, x.shape); err != nil {
 		return err
 	}
-	c.mt.wsF32 = max(c.mt.wsF32, 2*ch)
+	if x.n > 0 {
+		c.mt.wsF32 = max(c.mt.wsF32, 2*ch)
+	}
 	c.ins.op, c.ins.p = opBatchNorm, &normOp{outer: x.shape[0], c: ch, inner: format.Numel(x.shape[2:]), eps: eps}
 	return nil
 }
@@ -711,7 +718,9 @@ func compileLayerNorm(c *cc) error {
 		return err
 	}
 	p := &normOp{n: format.Numel(ns), rows: format.Numel(x.shape[:len(x.shape)-k]), eps: eps}
-	c.mt.wsF64 = max(c.mt.wsF64, 2*p.rows)
+	if x.n > 0 {
+		c.mt.wsF64 = max(c.mt.wsF64, 2*p.rows)
+	}
 	c.ins.op, c.ins.p = opLayerNorm, p
 	return nil
 }

@@ -329,6 +329,7 @@ func (s *Session) exec(mt *Method, fr []buf) error {
 	for pc := 0; pc < len(code); pc++ {
 		ins := &code[pc]
 		switch ins.op {
+		case opNop:
 		case opJump:
 			pc = int(ins.target) - 1
 			if jumps++; maxJumps > 0 && jumps > maxJumps {
