@@ -3,6 +3,7 @@ package format
 import (
 	"fmt"
 	"math"
+	"os"
 )
 
 // Segment is where a constant segment lies in a file: bytes
@@ -64,6 +65,20 @@ func Decode(b []byte) (*File, error) {
 	}
 	if err := f.Model.Check(); err != nil {
 		return nil, err
+	}
+	return f, nil
+}
+
+// Open reads the file at path and decodes it (see Decode). It reads the
+// whole file into memory; the lite runtime maps files instead.
+func Open(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("format: %w", err)
+	}
+	f, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
 }

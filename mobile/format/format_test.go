@@ -183,3 +183,32 @@ func TestSave(t *testing.T) {
 		t.Error("save into a file's subdirectory succeeded")
 	}
 }
+
+func TestOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.ember")
+	if err := Save(path, testModel()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Method("forward") == nil || len(f.ExtraFiles) != 1 {
+		t.Errorf("opened %+v", f.Model)
+	}
+	if _, err := Open(path + ".missing"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	os.WriteFile(path, []byte("not a model at all"), 0o644)
+	if _, err := Open(path); !errors.Is(err, ErrMalformed) {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+func TestOpCodeNumbering(t *testing.T) {
+	m := &Model{}
+	a, b, c := m.OpCode("relu", 1), m.OpCode("add", 1), m.OpCode("relu", 2)
+	if a != 0 || b != 1 || c != 0 || m.OpCodes[0].Version != 2 || len(m.OpCodes) != 2 {
+		t.Errorf("%d %d %d %v", a, b, c, m.OpCodes)
+	}
+}

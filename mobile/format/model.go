@@ -393,11 +393,13 @@ type Model struct {
 	Tests             []TestCase
 }
 
-// OpCode returns the index of the op name at version in m.OpCodes,
-// appending it when absent: the way an exporter numbers its ops.
+// OpCode returns the index of the op name in m.OpCodes, appending it at
+// version when absent (and raising its version to version when it was
+// listed with an older one): the way an exporter numbers its ops.
 func (m *Model) OpCode(name string, version int) int {
 	for i, o := range m.OpCodes {
-		if o.Name == name && o.Version == version {
+		if o.Name == name {
+			m.OpCodes[i].Version = max(o.Version, version)
 			return i
 		}
 	}
