@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/emberml/ember/mobile/format"
 )
@@ -27,7 +28,7 @@ func Example() {
 		Instructions: []format.Instruction{{
 			Kind: format.InstrOp, Op: m.OpCode("linear_act", 1),
 			Inputs: []int{0, 1, 2}, Outputs: []int{3},
-			Attrs: []format.Attr{format.StringAttr("act", "relu")},
+			Attrs: []format.Attr{format.StringAttr("act", "relu"), format.FloatAttr("act_min", 0), format.FloatAttr("act_max", math.Inf(1))},
 		}},
 		ArenaSize: 128,
 	}}

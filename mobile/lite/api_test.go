@@ -320,3 +320,28 @@ func TestHugeEmptyTensors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOpList(t *testing.T) {
+	ops := lite.Ops()
+	if len(ops) < 60 {
+		t.Errorf("%d ops", len(ops))
+	}
+	for _, o := range ops {
+		if v, ok := lite.OpVersion(o.Name); !ok || v != o.Version {
+			t.Errorf("%s: OpVersion %d %v, Ops %d", o.Name, v, ok, o.Version)
+		}
+	}
+	if _, ok := lite.OpVersion("conv9d"); ok {
+		t.Error("conv9d is an op")
+	}
+	// Every op of the runtime is named in docs/format.md.
+	doc, err := os.ReadFile("../../docs/format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range ops {
+		if !strings.Contains(string(doc), "`"+o.Name+"`") {
+			t.Errorf("docs/format.md does not list %s", o.Name)
+		}
+	}
+}

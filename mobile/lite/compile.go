@@ -105,6 +105,17 @@ func Ops() []OpInfo {
 	return out
 }
 
+// OpVersion returns the version of the op name this runtime implements
+// (it runs files written for that version or older), and whether it has
+// the op at all.
+func OpVersion(name string) (int, bool) {
+	d, ok := ops[name]
+	if !ok {
+		return 0, false
+	}
+	return d.version, true
+}
+
 // cc is the compilation context of one instruction.
 type cc struct {
 	m   *Model

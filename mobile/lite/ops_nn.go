@@ -13,7 +13,7 @@ import (
 // for bit.
 
 var convAttrs = []string{"stride", "padding", "padding_mode", "dilation", "groups"}
-var actAttrs = []string{"act", "lo", "hi"}
+var actAttrs = []string{"act", "act_min", "act_max"}
 
 func init() {
 	register("conv2d", &opDef{version: 1, attrs: convAttrs, minIn: 2, maxIn: 3, nOut: 1,
@@ -68,33 +68,34 @@ func (c *cc) dims2(name string, lo int, def ...int) ([2]int, error) {
 	return out, nil
 }
 
-// act reads a fused activation: attribute act ("relu", "relu6",
-// "hardtanh" or "clamp", the last two with bounds lo and hi).
+// act reads the fused activation of conv2d_act and linear_act, as
+// package mobile's passes write it: attribute act ("relu", "relu6" or
+// "clamp") and the bounds act_min and act_max (for relu 0 and +Inf, for
+// relu6 0 and 6 when given; for clamp required, not NaN, act_min <=
+// act_max). It is min(max(y, act_min), act_max), NaN staying NaN.
 func (c *cc) act() (cpu.Act, error) {
 	name, err := c.attrStr("act", "")
 	if err != nil {
 		return cpu.Act{}, err
 	}
-	switch name {
-	case "relu":
+	lo, err := c.attrFloat("act_min", math.NaN())
+	if err != nil {
+		return cpu.Act{}, err
+	}
+	hi, err := c.attrFloat("act_max", math.NaN())
+	if err != nil {
+		return cpu.Act{}, err
+	}
+	given := c.attr("act_min") != nil || c.attr("act_max") != nil
+	switch {
+	case name == "relu" && (!given || lo == 0 && math.IsInf(hi, 1)):
 		return cpu.Act{Kind: cpu.ActReLU}, nil
-	case "relu6":
+	case name == "relu6" && (!given || lo == 0 && hi == 6):
 		return cpu.Act{Kind: cpu.ActReLU6}, nil
-	case "hardtanh", "clamp":
-		lo, err := c.attrFloat("lo", -1)
-		if err != nil {
-			return cpu.Act{}, err
-		}
-		hi, err := c.attrFloat("hi", 1)
-		if err != nil {
-			return cpu.Act{}, err
-		}
-		if math.IsNaN(lo) || math.IsNaN(hi) {
-			return cpu.Act{}, c.errf("%s bounds [%v, %v] must not be NaN", name, lo, hi)
-		}
+	case name == "clamp" && lo <= hi: // false for NaN (or absent) bounds
 		return cpu.Act{Kind: cpu.ActClamp, Lo: float64(float32(lo)), Hi: float64(float32(hi))}, nil
 	}
-	return cpu.Act{}, c.errf("act %q: want relu, relu6, hardtanh or clamp", name)
+	return cpu.Act{}, c.errf("invalid activation act=%q act_min=%v act_max=%v (want relu, relu6, or clamp with act_min <= act_max)", name, lo, hi)
 }
 
 type convOp struct {

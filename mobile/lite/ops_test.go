@@ -249,10 +249,11 @@ func TestFusedOpsMatchEager(t *testing.T) {
 		eager func(*tensor.Tensor) *tensor.Tensor
 	}{
 		{[]format.Attr{format.StringAttr("act", "relu")}, (*tensor.Tensor).ReLU},
-		{[]format.Attr{format.StringAttr("act", "relu6")}, (*tensor.Tensor).ReLU6},
-		{[]format.Attr{format.StringAttr("act", "hardtanh"), format.FloatAttr("lo", -0.3), format.FloatAttr("hi", 0.4)},
+		{[]format.Attr{format.StringAttr("act", "relu"), format.FloatAttr("act_min", 0), format.FloatAttr("act_max", math.Inf(1))}, (*tensor.Tensor).ReLU},
+		{[]format.Attr{format.StringAttr("act", "relu6"), format.FloatAttr("act_min", 0), format.FloatAttr("act_max", 6)}, (*tensor.Tensor).ReLU6},
+		{[]format.Attr{format.StringAttr("act", "clamp"), format.FloatAttr("act_min", -0.3), format.FloatAttr("act_max", 0.4)},
 			func(x *tensor.Tensor) *tensor.Tensor { return x.Hardtanh(-0.3, 0.4) }},
-		{[]format.Attr{format.StringAttr("act", "clamp"), format.FloatAttr("lo", 0.1), format.FloatAttr("hi", 2)},
+		{[]format.Attr{format.StringAttr("act", "clamp"), format.FloatAttr("act_min", 0.1), format.FloatAttr("act_max", 2)},
 			func(x *tensor.Tensor) *tensor.Tensor { return x.Clamp(0.1, 2) }},
 	}
 	run := func(name string, op string, ins []*tensor.Tensor, attrs []format.Attr, want *tensor.Tensor) {
@@ -286,7 +287,7 @@ func TestFusedOpsMatchEager(t *testing.T) {
 			t.Errorf("%s: lite %v\neager %v", name, got, want.ToFloat32s())
 		}
 	}
-	for _, a := range acts {
+	for ai, a := range acts {
 		for _, dw := range []bool{false, true} {
 			x, w, bias := f(1, 4, 7, 7), f(6, 4, 3, 3), f(6)
 			o := tensor.Conv2dOptions{Padding: []int{1}}
@@ -296,12 +297,30 @@ func TestFusedOpsMatchEager(t *testing.T) {
 				o.Groups = 4
 				conv = append(conv, format.IntAttr("groups", 4))
 			}
-			run("conv2d_act "+a.attrs[0].Str, "conv2d_act", []*tensor.Tensor{x, w, bias}, conv, a.eager(tensor.Conv2d(x, w, bias, o)))
+			run(fmt.Sprint("conv2d_act ", ai), "conv2d_act", []*tensor.Tensor{x, w, bias}, conv, a.eager(tensor.Conv2d(x, w, bias, o)))
 		}
 		x, w, bias := f(3, 20), f(7, 20), f(7)
-		run("linear_act "+a.attrs[0].Str, "linear_act", []*tensor.Tensor{x, w, bias}, a.attrs, a.eager(tensor.Linear(x, w, bias)))
-		run("linear_act nobias "+a.attrs[0].Str, "linear_act", []*tensor.Tensor{x, w, nil}, a.attrs, a.eager(tensor.Linear(x, w, nil)))
+		run(fmt.Sprint("linear_act ", ai), "linear_act", []*tensor.Tensor{x, w, bias}, a.attrs, a.eager(tensor.Linear(x, w, bias)))
+		run(fmt.Sprint("linear_act nobias ", ai), "linear_act", []*tensor.Tensor{x, w, nil}, a.attrs, a.eager(tensor.Linear(x, w, nil)))
 	}
 	x, u := f(2, 3, 4), f(3, 4)
 	run("add_relu", "add_relu", []*tensor.Tensor{x, u}, nil, x.Add(u).ReLU())
+	for _, bad := range [][]format.Attr{
+		{format.StringAttr("act", "relu"), format.FloatAttr("act_min", 1), format.FloatAttr("act_max", 2)},
+		{format.StringAttr("act", "clamp")},
+		{format.StringAttr("act", "clamp"), format.FloatAttr("act_min", 2), format.FloatAttr("act_max", 1)},
+		{format.StringAttr("act", "clamp"), format.FloatAttr("act_min", math.NaN()), format.FloatAttr("act_max", 1)},
+		{format.StringAttr("act", "gelu")},
+		{format.StringAttr("act", "relu"), format.FloatAttr("lo", 0)},
+	} {
+		b := newMB("forward")
+		xv := b.arena("x", format.Float32, 2, 3)
+		w := b.f32("w", make([]float32, 6), 2, 3)
+		y := b.arena("y", format.Float32, 2, 2)
+		b.op("linear_act", ints(xv, w), ints(y), bad...)
+		b.io(ints(xv), ints(y))
+		if _, err := lite.LoadBytes(b.encode(t)); err == nil {
+			t.Errorf("linear_act %v loaded", bad)
+		}
+	}
 }
