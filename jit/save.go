@@ -99,7 +99,7 @@ func LoadFrom(r io.Reader) (*Module, error) {
 func LoadBytes(b []byte) (m *Module, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("jit: Load: malformed module: %v", r)
+			m, err = nil, fmt.Errorf("jit: Load: internal error on a malformed module: %v", r)
 		}
 	}()
 	tensors, meta, err := safetensors.Load(b)
