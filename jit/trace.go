@@ -530,7 +530,7 @@ func framePos(f runtime.Frame) string {
 // user's Forward, or else the first frame outside tensor and jit (an nn
 // layer). The walk stops at Trace's own frames.
 func opPos() string {
-	var pcs [64]uintptr
+	var pcs [128]uintptr
 	n := runtime.Callers(3, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	fallback := ""

@@ -887,3 +887,46 @@ func TestTraceHybridInPlace(t *testing.T) {
 		t.Errorf("the caller must see the part's in-place write:\n%s", tm.Graph())
 	}
 }
+
+// TestTraceSpecialisedLayers: layers whose ops depend on sizes they read
+// (an LSTM steps over the sequence, attention reshapes by batch and heads)
+// trace to graphs of the example's shapes, which refuse other shapes
+// rather than compute something else.
+func TestTraceSpecialisedLayers(t *testing.T) {
+	lstm := nn.NewLSTM(3, 4)
+	nn.Eval(lstm)
+	tm := checkTrace(t, lstm, ins(randn(6, 2, 3)), jit.TraceOptions{})
+	for _, shape := range [][]int{{5, 2, 3}, {6, 1, 3}, {7, 2, 3}} {
+		if _, err := tm.Call(randn(shape...)); err == nil || !strings.Contains(err.Error(), "the graph fixes dimension") {
+			t.Errorf("LSTM traced on [6 2 3] run on %v: %v", shape, err)
+		}
+	}
+	mha := nn.NewMultiheadAttention(4, 2)
+	nn.Eval(mha)
+	tm = checkTrace(t, mha, ins(randn(3, 2, 4), randn(3, 2, 4), randn(3, 2, 4)), jit.TraceOptions{})
+	if _, err := tm.Call(randn(4, 2, 4), randn(3, 2, 4), randn(3, 2, 4)); err == nil {
+		t.Error("attention traced with L=3 ran L=4")
+	}
+	_, err := jit.Trace(mha, ins(randn(3, 2, 4), randn(3, 2, 4), randn(3, 2, 4)), jit.TraceOptions{DynamicBatch: true})
+	if err == nil || !strings.Contains(err.Error(), "DynamicBatch") {
+		t.Errorf("DynamicBatch on attention: %v", err)
+	}
+}
+
+// TestTraceLibraryReadOfState: a layer reading the values of its own state
+// (BatchNorm's batch count under CumulativeAverage) is a warning, not an
+// error: the momentum of the trace's step is baked in.
+func TestTraceLibraryReadOfState(t *testing.T) {
+	bn := nn.NewBatchNorm1d(3, nn.BatchNormOptions{CumulativeAverage: true})
+	var ws []string
+	tm, err := jit.Trace(bn, ins(randn(4, 3)), collect(&ws))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || !strings.Contains(ws[0], "norm.go:") || !strings.Contains(ws[0], "(item)") {
+		t.Errorf("warnings = %q", ws)
+	}
+	if !strings.Contains(tm.Graph(), "momentum=1.0") {
+		t.Errorf("the first batch's momentum 1/1 should be baked in:\n%s", tm.Graph())
+	}
+}
