@@ -37,9 +37,11 @@ type TraceOptions struct {
 
 	// DynamicBatch makes dim 0 of every input of rank 1 or more symbolic
 	// ("N"), so that the traced module runs other batch sizes, even when
-	// Go code read sizes during the trace. Trace then traces again with
-	// dim 0 one larger and fails unless both graphs have the same ops and
-	// attributes. Without it, dim 0 is symbolic only when nothing read a
+	// layers read sizes during the trace (Linear checking its features).
+	// Trace then traces again with dim 0 one larger and fails unless both
+	// graphs have the same ops and attributes; it also fails when your
+	// code read a shape (accepted by AllowReads), since a branch on the
+	// batch size may take the same way for both batches. Without it, dim 0 is symbolic only when nothing read a
 	// size or value during the trace (not even a layer's own checks) and
 	// that second trace agrees; otherwise the inputs keep their concrete
 	// shapes, and the traced module refuses others.
@@ -175,6 +177,15 @@ func Trace(m nn.Module, inputs []*tensor.Tensor, opts ...TraceOptions) (*Module,
 	}
 	for _, w := range run.warnings {
 		warn(w)
+	}
+	if o.DynamicBatch {
+		// A second trace cannot tell a branch on the batch size from a
+		// batch-generic graph when both batches take the same branch.
+		for _, r := range run.reads {
+			if shapeReads[r.Kind] {
+				return nil, fmt.Errorf("jit.Trace: DynamicBatch: Go code read a shape (%s), so the graph may depend on the batch size; use jit.Script", r)
+			}
+		}
 	}
 	if o.DynamicBatch || !run.anyRead {
 		if err := dynamicBatch(m, o, run, inputs); err != nil {

@@ -360,6 +360,12 @@ func TestTraceSizeBranchIsAnError(t *testing.T) {
 	if _, err := tm.Call(randn(1, 3)); err == nil || !strings.Contains(err.Error(), "fixes dimension 0 to 2") {
 		t.Errorf("batch 1 on a graph traced with batch 2: %v", err)
 	}
+	// DynamicBatch refuses a graph that read a shape: batches 2 and 3 take
+	// the same branch.
+	_, err = jit.Trace(m, ins(x), collect(&ws, jit.TraceOptions{AllowReads: true, DynamicBatch: true}))
+	if err == nil || !strings.Contains(err.Error(), "DynamicBatch: Go code read a shape") || !strings.Contains(err.Error(), pos) {
+		t.Errorf("DynamicBatch with a size read: %v", err)
+	}
 	// CheckInputs with a batch of 1 reports the other branch.
 	_, err = jit.Trace(m, ins(x), collect(&ws, jit.TraceOptions{AllowReads: true, CheckInputs: [][]*tensor.Tensor{{randn(1, 3)}}}))
 	if err == nil || !strings.Contains(err.Error(), "CheckInputs[0]") || !strings.Contains(err.Error(), "relu") {
