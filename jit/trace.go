@@ -658,11 +658,11 @@ func (tr *tracer) inline(m *Module, method string, args, out []any, pos string) 
 		c.vm[p] = v
 	}
 	for _, n := range g.Body.Nodes {
-		nn, err := c.node(n)
+		cn, err := c.node(n)
 		if err != nil {
 			return err
 		}
-		tr.b.Insert(nn)
+		tr.b.Insert(cn)
 		// An in-place op on an input changes the caller's tensor.
 		if strings.HasSuffix(n.Op, "_") && !ir.IsPrim(n.Op) && len(n.Inputs) > 0 && len(n.Outputs) > 0 {
 			if i, ok := argOf[n.Inputs[0]]; ok {
@@ -695,16 +695,19 @@ type inliner struct {
 func (c *inliner) node(n *ir.Node) (*ir.Node, error) {
 	g := c.tr.g
 	m := &ir.Node{Op: n.Op, Attrs: n.Attrs.Clone(), Pos: n.Pos}
-	for _, attr := range []string{"name", "tensor"} {
-		if (n.Op == ir.OpParam && attr == "name") || (n.Op == ir.OpConstant && attr == "tensor") {
-			if name, ok := n.Attrs.Str(attr); ok {
-				nm, err := c.constName(name)
-				if err != nil {
-					return nil, err
-				}
-				m.Attrs[attr] = nm
-			}
+	attr := "" // the attribute naming a module constant
+	switch n.Op {
+	case ir.OpParam:
+		attr = "name"
+	case ir.OpConstant:
+		attr = "tensor"
+	}
+	if name, ok := n.Attrs.Str(attr); ok && attr != "" {
+		nm, err := c.constName(name)
+		if err != nil {
+			return nil, err
 		}
+		m.Attrs[attr] = nm
 	}
 	for _, v := range n.Inputs {
 		if v == nil {
