@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/token"
 	"go/types"
 	"os"
@@ -143,13 +144,18 @@ func loadSource(dir, path string, tests bool) (*srcPkg, error) {
 	if tests {
 		pattern = strings.TrimSuffix(path, "_test")
 	}
+	if path == "main" {
+		// reflect names a command's package "main": load the package in
+		// dir, which must be that command's directory.
+		pattern = "."
+	}
 	pkgs, err := packages.Load(cfg, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("jit.Script: loading the source of %s: %w", path, err)
 	}
 	var pick *packages.Package
 	for _, p := range pkgs {
-		if p.PkgPath != path {
+		if p.PkgPath != path && !(path == "main" && p.Name == "main" && !strings.HasSuffix(p.PkgPath, "_test")) {
 			continue
 		}
 		if pick == nil || (tests && p.ID != p.PkgPath) {
@@ -170,7 +176,7 @@ func loadSource(dir, path string, tests bool) (*srcPkg, error) {
 		}
 		return nil, fmt.Errorf("jit.Script: loading the source of %s: %s", path, strings.Join(msgs, "; "))
 	}
-	sp := &srcPkg{path: path, fset: pick.Fset, types: pick.Types, info: pick.TypesInfo, funcs: map[string]*ast.FuncDecl{}}
+	sp := &srcPkg{path: pick.PkgPath, fset: pick.Fset, types: pick.Types, info: pick.TypesInfo, funcs: map[string]*ast.FuncDecl{}}
 	if pick.Module != nil {
 		sp.module = pick.Module.Path
 	}
@@ -189,6 +195,24 @@ func loadSource(dir, path string, tests bool) (*srcPkg, error) {
 	}
 	sourceCache.pkgs[key] = sp
 	return sp, nil
+}
+
+var stdPkgs sync.Map // import path -> bool
+
+// isStd reports whether path is a package of the standard library, whose
+// functions Script does not compile from source.
+func isStd(path string) bool {
+	if v, ok := stdPkgs.Load(path); ok {
+		return v.(bool)
+	}
+	first, _, _ := strings.Cut(path, "/")
+	std := false
+	if path != "main" && !strings.Contains(first, ".") {
+		p, err := build.Default.Import(path, "", build.FindOnly)
+		std = err == nil && p.Goroot
+	}
+	stdPkgs.Store(path, std)
+	return std
 }
 
 // recvTypeName returns the type name of a receiver type expression: T for

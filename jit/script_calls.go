@@ -205,11 +205,6 @@ func (c *compiler) callFuncRef(fc *fnCtx, at *ast.CallExpr, f *funcRef, args []s
 	return nil, c.errAt(fc, at, "calling a nil function")
 }
 
-func isStd(path string) bool {
-	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
-}
-
 // callFunc calls a package-level function with evaluated arguments.
 func (c *compiler) callFunc(fc *fnCtx, at *ast.CallExpr, fn *types.Func, args []sval) ([]sval, error) {
 	if fn.Pkg() == nil {

@@ -271,6 +271,10 @@ func (c *compiler) binop(fc *fnCtx, at ast.Node, op token.Token, x, y sval) (sva
 			return y, nil
 		}
 	}
+	if (op == token.EQL || op == token.NEQ) && x.kind == svDyn && y.kind == svDyn && x.v == y.v {
+		// The same graph value is the same tensor.
+		return staticVal(op == token.EQL), nil
+	}
 	if op == token.EQL || op == token.NEQ {
 		// A graph value is never nil.
 		if (isNilStatic(x) && y.kind == svDyn) || (isNilStatic(y) && x.kind == svDyn) {

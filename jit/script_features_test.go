@@ -3,6 +3,8 @@ package jit
 import (
 	"errors"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -321,5 +323,19 @@ func TestScriptFoldsKnownInputTypes(t *testing.T) {
 	checkSame(t, "rank 3", m.Forward, []*Module{sm}, tensor.Randn(2, 2, 3))
 	if _, err := typed.Call(tensor.Randn(3, 4)); err == nil {
 		t.Errorf("the typed graph accepted an input of the wrong shape")
+	}
+}
+
+// A model declared in a command's package main scripts when the command
+// runs in its directory.
+func TestScriptPackageMain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a command")
+	}
+	cmd := exec.Command("go", "run", ".")
+	cmd.Dir = filepath.Join("testdata", "script", "mainprog")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("go run: %v\n%s", err, out)
 	}
 }
