@@ -3,6 +3,7 @@ package jit
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -337,5 +338,112 @@ func TestScriptPackageMain(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("go run: %v\n%s", err, out)
+	}
+}
+
+// flowNet mixes the control flow Script supports: nested ifs with returns,
+// a while loop with continue and break, a switch with break inside a loop,
+// a helper function with early returns, struct options built in Forward
+// and int arithmetic on sizes.
+type flowNet struct {
+	nn.Base
+	Conv  *nn.Conv2d
+	Limit int
+}
+
+func flowClamp(x *tensor.Tensor, n int) *tensor.Tensor {
+	if n <= 0 {
+		return x
+	}
+	if n > 3 {
+		return x.Clamp(-1, 1)
+	}
+	return x.MulScalar(0.5)
+}
+
+func (m *flowNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+	o := tensor.Conv2dOptions{Padding: []int{1}}
+	if m.Conv.Options.Stride != nil {
+		o.Stride = m.Conv.Options.Stride
+	}
+	y := tensor.Conv2d(x, m.Conv.Weight, nil, o)
+	n := y.Size(0)*y.Size(1) - min(y.Size(2), m.Limit)
+	steps, unused := 0, y
+	for i := 0; i < n; i++ {
+		if i%2 == 1 {
+			continue
+		}
+		switch {
+		case y.Abs().Sum().Item() > 3:
+			if i > 2 {
+				break // leaves the switch, not the loop
+			}
+			y = y.MulScalar(0.25)
+		case i > 6:
+			y = y.Sigmoid()
+		default:
+			y = y.Tanh()
+		}
+		steps += i
+		if steps > 10 {
+			unused = y.Neg() // assigned, never used after the if
+			break
+		}
+	}
+	_ = unused
+	if y.Size(0) > 1 {
+		if steps > 5 {
+			return flowClamp(y, steps)
+		}
+		y = y.AddScalar(1)
+	} else if n < 4 {
+		return y.Neg()
+	}
+	return flowClamp(y, n-steps)
+}
+
+func TestScriptControlFlow(t *testing.T) {
+	tensor.ManualSeed(25)
+	m := &flowNet{Conv: nn.NewConv2d(2, 3, 3), Limit: 2}
+	nn.Eval(m)
+	sm := mustScript(t, m)
+	rm := roundTrip(t, sm)
+	for _, shape := range [][]int{{1, 2, 3, 3}, {1, 2, 5, 4}, {2, 2, 3, 3}, {3, 2, 4, 4}, {1, 2, 1, 1}, {4, 2, 2, 6}} {
+		checkSame(t, fmt.Sprint(shape), m.Forward, []*Module{sm, rm}, tensor.Randn(shape...))
+	}
+}
+
+// shapeNet reads shapes into Go: Shape(), len, indexing, Numel, and int
+// and float arithmetic on them; with the input's type declared, Reshape's
+// dims fold from it.
+type shapeNet struct {
+	nn.Base
+	Scale float64
+}
+
+func (m *shapeNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+	s := x.Shape()
+	cols := x.Size(1)
+	rank := len(s)
+	last := s[rank-1]
+	k := max(last, x.Numel()/x.Size(0), 3) - min(rank, 2)
+	f := float64(k) * math.Sqrt(m.Scale)
+	if int(f) > 4 && s[0] != 1 {
+		x = x.Tanh()
+	}
+	return x.Reshape(-1, cols).MulScalar(m.Scale)
+}
+
+func TestScriptShapes(t *testing.T) {
+	m := &shapeNet{Scale: 2.25}
+	_, err := Script(m)
+	if err == nil || !strings.Contains(err.Error(), "argument shape of Tensor.Reshape") {
+		t.Fatalf("without input types Reshape's dims are not known: want an error, got %v", err)
+	}
+	typed := ScriptOptions{Inputs: []ir.Type{ir.TensorType(tensor.Float32, ir.SymDim("N"), ir.FixedDim(4), ir.UnknownDim())}}
+	sm := mustScript(t, m, typed)
+	rm := roundTrip(t, sm)
+	for _, shape := range [][]int{{1, 4, 1}, {2, 4, 1}, {3, 4, 2}, {1, 4, 7}, {5, 4, 3}} {
+		checkSame(t, fmt.Sprint(shape), m.Forward, []*Module{sm, rm}, tensor.Randn(shape...))
 	}
 }
