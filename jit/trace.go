@@ -132,8 +132,10 @@ func (e *ReadError) Error() string {
 // TraceOptions.AllowReads the reads become warnings. Reads inside nn (a
 // layer checking its input's channels, an LSTM looping over the sequence)
 // are the layer's business, but a layer that computes its result from the
-// values of its inputs in Go (nn/functional's CrossEntropy with class
-// indices, NLLLoss and BCELoss) is a read too. The graph's input shapes
+// values of its inputs in Go is a read too (nn/functional's losses that
+// need their targets' values, CrossEntropy with class indices, NLLLoss and
+// BCELoss, do not: they are the tensor ops CrossEntropyIndices, NLLLoss
+// and BinaryCrossEntropy). The graph's input shapes
 // stay concrete unless nothing read a shape or value during the trace (see
 // TraceOptions.DynamicBatch), and the traced module refuses inputs of
 // other shapes: an LSTM traced on sequences of length 5 runs only those.
