@@ -27,14 +27,6 @@ func trace(t *testing.T, m nn.Module, inputs ...*tensor.Tensor) *jit.Module {
 	return tm
 }
 
-// traceNoGrad traces m in evaluation mode with grad recording off, where
-// layers run their activations and residual additions in place.
-func traceNoGrad(t *testing.T, m nn.Module, inputs ...*tensor.Tensor) (tm *jit.Module) {
-	t.Helper()
-	autograd.NoGrad(func() { tm = trace(t, m, inputs...) })
-	return tm
-}
-
 // runPasses runs passes on a copy of tm's IR with a verifying pass manager
 // and returns the result as a module.
 func runPasses(t *testing.T, tm *jit.Module, passes ...ir.Pass) *jit.Module {

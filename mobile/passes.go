@@ -155,8 +155,8 @@ type folder struct {
 	m     *ir.Module
 	g     *ir.Graph
 	mu    *mutation
-	known map[*ir.Value]any   // folded values: tensors or prim.constant values
-	dead  map[*ir.Node]bool   // nodes of the branches of folded prim.ifs not taken
+	known map[*ir.Value]any // folded values: tensors or prim.constant values
+	dead  map[*ir.Node]bool // nodes of the branches of folded prim.ifs not taken
 }
 
 // value returns the known value of v: a *tensor.Tensor for constant

@@ -51,7 +51,9 @@ func init() {
 		Inputs:  []string{"x", "w", "b"},
 		Attrs:   append(append([]tensor.AttrDef(nil), conv.Attrs...), actAttrs...),
 		Outputs: 1,
-		Run:     func(in []*tensor.Tensor, a tensor.Attrs) []*tensor.Tensor { return runWithAct(OpConv2dAct, "conv2d", in, a) },
+		Run: func(in []*tensor.Tensor, a tensor.Attrs) []*tensor.Tensor {
+			return runWithAct(OpConv2dAct, "conv2d", in, a)
+		},
 	})
 	jit.RegisterOp(&tensor.OpDef{
 		Name:    OpLinearAct,
@@ -60,7 +62,9 @@ func init() {
 		Inputs:  []string{"x", "w", "b"},
 		Attrs:   append([]tensor.AttrDef(nil), actAttrs...),
 		Outputs: 1,
-		Run:     func(in []*tensor.Tensor, a tensor.Attrs) []*tensor.Tensor { return runWithAct(OpLinearAct, "linear", in, a) },
+		Run: func(in []*tensor.Tensor, a tensor.Attrs) []*tensor.Tensor {
+			return runWithAct(OpLinearAct, "linear", in, a)
+		},
 	})
 	jit.RegisterOp(&tensor.OpDef{
 		Name:    OpAddReLU,

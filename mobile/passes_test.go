@@ -514,13 +514,13 @@ func TestFusedOps(t *testing.T) {
 	}
 	w := map[string]*tensor.Tensor{"w": tensor.Randn(4, 3)}
 	for act, want := range map[string]string{
-		`act="relu", act_min=0.0, act_max=inf`:      "",
-		`act="gelu", act_min=0.0, act_max=inf`:      "invalid activation",
-		`act="relu", act_min=0.0, act_max=6.0`:      "invalid activation",
-		`act="clamp", act_min=2.0, act_max=1.0`:     "invalid activation",
-		`act="relu6", act_min=0.0`:                  "needs the attributes",
-		`act="clamp", act_min=nan, act_max=1.0`:     "invalid activation",
-		`act="clamp", act_min=-inf, act_max=-1.0`:   "",
+		`act="relu", act_min=0.0, act_max=inf`:    "",
+		`act="gelu", act_min=0.0, act_max=inf`:    "invalid activation",
+		`act="relu", act_min=0.0, act_max=6.0`:    "invalid activation",
+		`act="clamp", act_min=2.0, act_max=1.0`:   "invalid activation",
+		`act="relu6", act_min=0.0`:                "needs the attributes",
+		`act="clamp", act_min=nan, act_max=1.0`:   "invalid activation",
+		`act="clamp", act_min=-inf, act_max=-1.0`: "",
 	} {
 		tm := parseModule(t, `module {
   const w : float32[4, 3] constant
