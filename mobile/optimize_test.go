@@ -412,3 +412,41 @@ func TestPreservedMethods(t *testing.T) {
 		t.Errorf("unknown preserved method: error %v", err)
 	}
 }
+
+// BenchmarkMobileNetV2 runs MobileNetV2 (one 3×224×224 image, evaluation
+// mode, no grad) traced and optimized in the jit executor, and times
+// OptimizeForMobile itself.
+func BenchmarkMobileNetV2(b *testing.B) {
+	m := models.NewMobileNetV2(1000)
+	randomizeBN(m)
+	nn.Eval(m)
+	defer tensor.SetGradEnabled(false)()
+	x := tensor.Randn(1, 3, 224, 224)
+	tm, err := jit.Trace(m, []*tensor.Tensor{x}, jit.TraceOptions{Warnings: func(string) {}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	om, err := mobile.OptimizeForMobile(tm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		m    *jit.Module
+	}{{"traced", tm}, {"optimized", om}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.m.Call(x); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("OptimizeForMobile", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := mobile.OptimizeForMobile(tm); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -122,7 +122,8 @@ const maxFoldGrowth = 1 << 16
 // constants of kind Constant, and of nodes folded before. Tensor ops (see
 // jit.LookupOp) run through their Run and their results become inline
 // constants (ir.Module.AddInlineTensor), or, for a result that is one of
-// the inputs, that input; in-place ops, random ops, batch_norm in training
+// the inputs, that input (inputs are detached: results never require
+// grad); in-place ops, random ops, batch_norm in training
 // mode, ops whose results some op writes and ops whose results would be
 // much larger than their inputs (creation ops, broadcasts) are left alone,
 // and an op that fails stays, to fail when run. The IR's scalar prim ops
@@ -133,8 +134,6 @@ const maxFoldGrowth = 1 << 16
 func FoldConstantsPass() ir.Pass { return ir.Pass{Name: PassFoldConstants, Run: foldConstants} }
 
 func foldConstants(m *ir.Module) error {
-	restore := tensor.SetGradEnabled(false)
-	defer restore()
 	mu := analyzeMutation(m)
 	for _, g := range m.Methods {
 		f := &folder{m: m, g: g, mu: mu, known: map[*ir.Value]any{}, dead: map[*ir.Node]bool{}}
@@ -331,7 +330,9 @@ func (f *folder) tensorOp(n *ir.Node) error {
 		if !ok || t == nil {
 			return nil
 		}
-		ins[i] = t
+		// Detached, so that no result records autograd (without
+		// touching the process-wide grad mode).
+		ins[i] = t.Detach()
 		inElems += t.Numel()
 	}
 	for _, v := range n.Outputs {
