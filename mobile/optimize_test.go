@@ -450,3 +450,36 @@ func BenchmarkMobileNetV2(b *testing.B) {
 		}
 	})
 }
+
+// TestOptimizeConcurrent optimizes one module from several goroutines and
+// runs the results at once: the input is only read (run with -race).
+func TestOptimizeConcurrent(t *testing.T) {
+	x := tensor.Randn(1, 3, 6, 6)
+	tm := trace(t, convBNReLU(), x)
+	want, err := optimize(t, tm).Call(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	outs := make(chan []*tensor.Tensor, 4)
+	for range 4 {
+		go func() {
+			om, err := mobile.OptimizeForMobile(tm, mobile.OptimizeOptions{Lints: func(mobile.Lint) {}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			out, err := om.Call(x)
+			errs <- err
+			outs <- out
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := maxDiff(t, want, <-outs); d != 0 {
+			t.Errorf("outputs differ by %g", d)
+		}
+	}
+}
