@@ -151,11 +151,11 @@ func (ex *executor) node(method string, n *ir.Node, env map[*ir.Value]any) (err 
 	return nil
 }
 
-// runTensorOp runs a tensor op through the op table: the same Go function,
-// so the same kernels and bits as eager execution. A panic of the op
-// becomes an error.
+// runTensorOp runs a tensor op through the op table (or an op added with
+// RegisterOp): the same Go function, so the same kernels and bits as eager
+// execution. A panic of the op becomes an error.
 func runTensorOp(n *ir.Node, in []any) (out []any, err error) {
-	def, ok := tensor.LookupOp(n.Op)
+	def, ok := LookupOp(n.Op)
 	if !ok {
 		return nil, fmt.Errorf("unknown op %q", n.Op)
 	}

@@ -22,11 +22,11 @@ type Module struct {
 	consts map[string]*tensor.Tensor `nn:"-"`
 }
 
-// Schema is the op table of package tensor as the IR verifier's schema: a
-// tensor op's inputs (-1 for a list), outputs (-1 for a list) and attribute
-// names.
+// Schema is the op table of package tensor, with the ops added by
+// RegisterOp, as the IR verifier's schema: an op's inputs (-1 for a list),
+// outputs (-1 for a list) and attribute names.
 func Schema(op string) (ir.OpSig, bool) {
-	def, ok := tensor.LookupOp(op)
+	def, ok := LookupOp(op)
 	if !ok {
 		return ir.OpSig{}, false
 	}
