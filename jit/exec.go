@@ -10,7 +10,8 @@ import (
 )
 
 // RunError is a failure while running a method of the IR: the method, the
-// node (its op and source position when known) and the cause.
+// node (its op and source position when known; no op for bad arguments)
+// and the cause.
 type RunError struct {
 	Method string
 	Op     string
@@ -19,7 +20,10 @@ type RunError struct {
 }
 
 func (e *RunError) Error() string {
-	s := "jit: " + e.Method + ": " + e.Op
+	s := "jit: " + e.Method
+	if e.Op != "" {
+		s += ": " + e.Op
+	}
 	if e.Pos != "" {
 		s += " (" + e.Pos + ")"
 	}
@@ -51,7 +55,7 @@ func (ex *executor) call(name string, args []any) (out []any, err error) {
 	}
 	in := g.Inputs()
 	if len(args) != len(in) {
-		return nil, fmt.Errorf("jit: method %s takes %d inputs, got %d", name, len(in), len(args))
+		return nil, &RunError{Method: name, Err: fmt.Errorf("takes %d inputs, got %d", len(in), len(args))}
 	}
 	ex.depth++
 	defer func() { ex.depth-- }()
@@ -60,43 +64,43 @@ func (ex *executor) call(name string, args []any) (out []any, err error) {
 	}
 	env := make(map[*ir.Value]any, 64)
 	for i, v := range in {
-		if err := checkArg(name, i, v.Type, args[i]); err != nil {
-			return nil, err
+		if err := checkArg(i, v.Type, args[i]); err != nil {
+			return nil, &RunError{Method: name, Err: err}
 		}
 		env[v] = args[i]
 	}
 	return ex.block(name, g.Body, env)
 }
 
-func checkArg(method string, i int, t ir.Type, a any) error {
+func checkArg(i int, t ir.Type, a any) error {
 	switch t.Kind {
 	case ir.KindTensor:
 		x, ok := a.(*tensor.Tensor)
 		if !ok || x == nil {
-			return fmt.Errorf("jit: method %s: input %d must be a tensor, got %T", method, i, a)
+			return fmt.Errorf("input %d must be a tensor, got %T", i, a)
 		}
 		if t.DType != ir.UnknownDType && x.DType() != t.DType {
-			return fmt.Errorf("jit: method %s: input %d must be %v, got %v", method, i, t.DType, x.DType())
+			return fmt.Errorf("input %d must be %v, got %v", i, t.DType, x.DType())
 		}
 		if t.Shape != nil && len(t.Shape) != x.Dim() {
-			return fmt.Errorf("jit: method %s: input %d must have %d dimensions, got shape %v", method, i, len(t.Shape), x.Shape())
+			return fmt.Errorf("input %d must have %d dimensions, got shape %v", i, len(t.Shape), x.Shape())
 		}
 		for d, dim := range t.Shape {
 			if dim.Name == "" && dim.Size != x.Size(d) {
-				return fmt.Errorf("jit: method %s: input %d has shape %v; the graph fixes dimension %d to %d", method, i, x.Shape(), d, dim.Size)
+				return fmt.Errorf("input %d has shape %v; the graph fixes dimension %d to %d", i, x.Shape(), d, dim.Size)
 			}
 		}
 	case ir.KindInt:
 		if _, ok := a.(int64); !ok {
-			return fmt.Errorf("jit: method %s: input %d must be an int64, got %T", method, i, a)
+			return fmt.Errorf("input %d must be an int64, got %T", i, a)
 		}
 	case ir.KindFloat:
 		if _, ok := a.(float64); !ok {
-			return fmt.Errorf("jit: method %s: input %d must be a float64, got %T", method, i, a)
+			return fmt.Errorf("input %d must be a float64, got %T", i, a)
 		}
 	case ir.KindBool:
 		if _, ok := a.(bool); !ok {
-			return fmt.Errorf("jit: method %s: input %d must be a bool, got %T", method, i, a)
+			return fmt.Errorf("input %d must be a bool, got %T", i, a)
 		}
 	}
 	return nil
@@ -147,11 +151,11 @@ func (ex *executor) node(method string, n *ir.Node, env map[*ir.Value]any) (err 
 	return nil
 }
 
-// runTensorOp runs a tensor op through the op table: the same Go function,
-// so the same kernels and bits as eager execution. A panic of the op
-// becomes an error.
+// runTensorOp runs a tensor op through the op table (or an op added with
+// RegisterOp): the same Go function, so the same kernels and bits as eager
+// execution. A panic of the op becomes an error.
 func runTensorOp(n *ir.Node, in []any) (out []any, err error) {
-	def, ok := tensor.LookupOp(n.Op)
+	def, ok := LookupOp(n.Op)
 	if !ok {
 		return nil, fmt.Errorf("unknown op %q", n.Op)
 	}

@@ -22,11 +22,11 @@ type Module struct {
 	consts map[string]*tensor.Tensor `nn:"-"`
 }
 
-// Schema is the op table of package tensor as the IR verifier's schema: a
-// tensor op's inputs (-1 for a list), outputs (-1 for a list) and attribute
-// names.
+// Schema is the op table of package tensor, with the ops added by
+// RegisterOp, as the IR verifier's schema: an op's inputs (-1 for a list),
+// outputs (-1 for a list) and attribute names.
 func Schema(op string) (ir.OpSig, bool) {
-	def, ok := tensor.LookupOp(op)
+	def, ok := LookupOp(op)
 	if !ok {
 		return ir.OpSig{}, false
 	}
@@ -85,13 +85,20 @@ func (m *Module) StateDict() map[string]*tensor.Tensor {
 // Run runs method with args (tensors, int64, float64, bool, string) and
 // returns its results. Bad inputs, failing ops and prim.raise give an error
 // naming the method, the op and its source position.
+//
+// While Trace runs, Run inserts the method's graph, with its control flow,
+// into the trace (see Trace) instead of letting the tracer record the ops
+// that happen to run.
 func (m *Module) Run(method string, args ...any) ([]any, error) {
+	if tr := activeTracer.Load(); tr != nil && tensor.Tracing() {
+		return tr.runInline(m, method, args)
+	}
 	ex := &executor{m: m.ir, consts: m.consts}
 	return ex.call(method, args)
 }
 
 // Call runs the forward method on tensor inputs and returns its tensor
-// results.
+// results (nil for a none result).
 func (m *Module) Call(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 	args := make([]any, len(inputs))
 	for i, t := range inputs {
@@ -103,6 +110,9 @@ func (m *Module) Call(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 	}
 	out := make([]*tensor.Tensor, len(res))
 	for i, r := range res {
+		if r == nil {
+			continue
+		}
 		t, ok := r.(*tensor.Tensor)
 		if !ok {
 			return nil, fmt.Errorf("jit: forward result %d is a %T, not a tensor", i, r)

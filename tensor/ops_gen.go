@@ -2,7 +2,7 @@
 
 package tensor
 
-// opTable lists the 216 ops, sorted by name.
+// opTable lists the 219 ops, sorted by name.
 var opTable = []*OpDef{
 	&opAbs,
 	&opAdaptiveAvgPool1d,
@@ -29,6 +29,7 @@ var opTable = []*OpDef{
 	&opAvgPool1d,
 	&opAvgPool2d,
 	&opBatchNorm,
+	&opBinaryCrossEntropy,
 	&opBmm,
 	&opBroadcastTo,
 	&opCat,
@@ -47,6 +48,7 @@ var opTable = []*OpDef{
 	&opCopy_,
 	&opCos,
 	&opCountNonzero,
+	&opCrossEntropyIndices,
 	&opCumprod,
 	&opCumsum,
 	&opDetach,
@@ -141,6 +143,7 @@ var opTable = []*OpDef{
 	&opNe,
 	&opNeScalar,
 	&opNeg,
+	&opNLLLoss,
 	&opNonzero,
 	&opNorm,
 	&opOnes,
@@ -250,6 +253,7 @@ func init() {
 	opAvgPool1d.Run = runAvgPool1d
 	opAvgPool2d.Run = runAvgPool2d
 	opBatchNorm.Run = runBatchNorm
+	opBinaryCrossEntropy.Run = runBinaryCrossEntropy
 	opBmm.Run = runBmm
 	opBroadcastTo.Run = runBroadcastTo
 	opCat.Run = runCat
@@ -268,6 +272,7 @@ func init() {
 	opCopy_.Run = runCopy_
 	opCos.Run = runCos
 	opCountNonzero.Run = runCountNonzero
+	opCrossEntropyIndices.Run = runCrossEntropyIndices
 	opCumprod.Run = runCumprod
 	opCumsum.Run = runCumsum
 	opDetach.Run = runDetach
@@ -362,6 +367,7 @@ func init() {
 	opNe.Run = runNe
 	opNeScalar.Run = runNeScalar
 	opNeg.Run = runNeg
+	opNLLLoss.Run = runNLLLoss
 	opNonzero.Run = runNonzero
 	opNorm.Run = runNorm
 	opOnes.Run = runOnes
@@ -1112,6 +1118,30 @@ func traceBatchNorm(x *Tensor, runningMean *Tensor, runningVar *Tensor, weight *
 	return r0
 }
 
+// opBinaryCrossEntropy describes BinaryCrossEntropy.
+var opBinaryCrossEntropy = OpDef{
+	Name:    "binary_cross_entropy",
+	Version: 1,
+	GoName:  "BinaryCrossEntropy",
+	Inputs:  []string{"input", "target", "weight"},
+	Attrs:   []AttrDef{{"reduction", AttrString}},
+	Outputs: 1,
+}
+
+func runBinaryCrossEntropy(in []*Tensor, a Attrs) []*Tensor {
+	checkRun(&opBinaryCrossEntropy, in, a)
+	return []*Tensor{BinaryCrossEntropy(in[0], in[1], in[2], a.string("reduction"))}
+}
+
+func traceBinaryCrossEntropy(input *Tensor, target *Tensor, weight *Tensor, reduction string) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{input, target, weight}, Attrs{"reduction": reduction}
+	r0 := BinaryCrossEntropy(input, target, weight, reduction)
+	reportOp(&opBinaryCrossEntropy, ins, attrs, []*Tensor{r0})
+	return r0
+}
+
 // opBmm describes Tensor.Bmm.
 var opBmm = OpDef{
 	Name:    "bmm",
@@ -1535,6 +1565,30 @@ func traceCountNonzero(t *Tensor, dims []int) *Tensor {
 	ins, attrs := []*Tensor{t}, Attrs{"dims": intsAttr(dims)}
 	r0 := t.CountNonzero(dims...)
 	reportOp(&opCountNonzero, ins, attrs, []*Tensor{r0})
+	return r0
+}
+
+// opCrossEntropyIndices describes CrossEntropyIndices.
+var opCrossEntropyIndices = OpDef{
+	Name:    "cross_entropy_indices",
+	Version: 1,
+	GoName:  "CrossEntropyIndices",
+	Inputs:  []string{"input", "target", "weight"},
+	Attrs:   []AttrDef{{"ignore_index", AttrInt}, {"reduction", AttrString}, {"label_smoothing", AttrFloat}},
+	Outputs: 1,
+}
+
+func runCrossEntropyIndices(in []*Tensor, a Attrs) []*Tensor {
+	checkRun(&opCrossEntropyIndices, in, a)
+	return []*Tensor{CrossEntropyIndices(in[0], in[1], in[2], CrossEntropyIndicesOptions{IgnoreIndex: a.int64("ignore_index"), Reduction: a.string("reduction"), LabelSmoothing: a.float("label_smoothing")})}
+}
+
+func traceCrossEntropyIndices(input *Tensor, target *Tensor, weight *Tensor, o CrossEntropyIndicesOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{input, target, weight}, Attrs{"ignore_index": o.IgnoreIndex, "reduction": o.Reduction, "label_smoothing": o.LabelSmoothing}
+	r0 := CrossEntropyIndices(input, target, weight, o)
+	reportOp(&opCrossEntropyIndices, ins, attrs, []*Tensor{r0})
 	return r0
 }
 
@@ -3757,6 +3811,30 @@ func traceNeg(t *Tensor) *Tensor {
 	ins, attrs := []*Tensor{t}, Attrs{}
 	r0 := t.Neg()
 	reportOp(&opNeg, ins, attrs, []*Tensor{r0})
+	return r0
+}
+
+// opNLLLoss describes NLLLoss.
+var opNLLLoss = OpDef{
+	Name:    "nll_loss",
+	Version: 1,
+	GoName:  "NLLLoss",
+	Inputs:  []string{"input", "target", "weight"},
+	Attrs:   []AttrDef{{"ignore_index", AttrInt}, {"reduction", AttrString}},
+	Outputs: 1,
+}
+
+func runNLLLoss(in []*Tensor, a Attrs) []*Tensor {
+	checkRun(&opNLLLoss, in, a)
+	return []*Tensor{NLLLoss(in[0], in[1], in[2], NLLLossOptions{IgnoreIndex: a.int64("ignore_index"), Reduction: a.string("reduction")})}
+}
+
+func traceNLLLoss(input *Tensor, target *Tensor, weight *Tensor, o NLLLossOptions) *Tensor {
+	enterOp()
+	defer leaveOp()
+	ins, attrs := []*Tensor{input, target, weight}, Attrs{"ignore_index": o.IgnoreIndex, "reduction": o.Reduction}
+	r0 := NLLLoss(input, target, weight, o)
+	reportOp(&opNLLLoss, ins, attrs, []*Tensor{r0})
 	return r0
 }
 

@@ -73,8 +73,9 @@ func lossIgnoreIndex(v int, has bool) int64 {
 // divides by the number of elements N·d1·..., not by the weights; the
 // gradient flows to the target as well.
 //
-// Class-index targets run as one fused operation whose backward is
-// (softmax(x)·A - B)·g, no intermediate log-probabilities kept.
+// Class-index targets run as one fused op, tensor.CrossEntropyIndices,
+// whose backward is (softmax(x)·A - B)·g, no intermediate log-probabilities
+// kept; a trace records it as one node.
 func CrossEntropy(input, target *tensor.Tensor, opts ...CrossEntropyOptions) *tensor.Tensor {
 	const op = "cross_entropy"
 	var o CrossEntropyOptions
@@ -104,10 +105,11 @@ func CrossEntropy(input, target *tensor.Tensor, opts ...CrossEntropyOptions) *te
 		if ignore != DefaultIgnoreIndex {
 			lossPanic(op, "ignore_index (%d) is not supported for class-probability targets", ignore)
 		}
-		lossWeights(op, o.Weight, c)
+		lossCheckWeights(op, o.Weight, c)
 		return lossCEProbs(input, target, o.Weight, cd, eps, red)
 	}
-	return lossIndexLoss(op, input, target, o.Weight, ignore, eps, red, true)
+	return tensor.CrossEntropyIndices(input, target, o.Weight,
+		tensor.CrossEntropyIndicesOptions{IgnoreIndex: ignore, Reduction: o.Reduction, LabelSmoothing: eps})
 }
 
 // NLLLoss returns the negative log-likelihood loss of log-probabilities
@@ -117,21 +119,15 @@ func CrossEntropy(input, target *tensor.Tensor, opts ...CrossEntropyOptions) *te
 // the targets that are not ignored. Shapes are CrossEntropy's with class
 // indices: input [C], [N, C] or [N, C, d1, ...], target [], [N] or
 // [N, d1, ...] (int64 or int32).
+//
+// It runs as one fused op, tensor.NLLLoss.
 func NLLLoss(input, target *tensor.Tensor, opts ...NLLOptions) *tensor.Tensor {
-	const op = "nll_loss"
 	var o NLLOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	lossCheckFloat(op, "input", input)
-	if target == nil {
-		lossPanic(op, "target is nil")
-	}
-	red := lossReduction(op, o.Reduction, false)
-	if input.Dim() == 0 {
-		lossPanic(op, "input must have a class dimension ([C], [N, C] or [N, C, d1, ...]), got a scalar")
-	}
-	return lossIndexLoss(op, input, target, o.Weight, lossIgnoreIndex(o.IgnoreIndex, o.HasIgnoreIndex), 0, red, false)
+	return tensor.NLLLoss(input, target, o.Weight,
+		tensor.NLLLossOptions{IgnoreIndex: lossIgnoreIndex(o.IgnoreIndex, o.HasIgnoreIndex), Reduction: o.Reduction})
 }
 
 // lossClassDim is the class dimension: 0 for an unbatched 1-D input, else 1.
@@ -148,11 +144,11 @@ func lossIndexShape(input *tensor.Tensor, cd int) []int {
 	return append(s[:cd:cd], s[cd+1:]...)
 }
 
-// lossWeights checks class weights and returns them as float64 (nil for
-// none).
-func lossWeights(op string, w *tensor.Tensor, c int) []float64 {
+// lossCheckWeights checks class weights (nil for none): a floating-point
+// tensor of shape [c].
+func lossCheckWeights(op string, w *tensor.Tensor, c int) {
 	if w == nil {
-		return nil
+		return
 	}
 	if !w.DType().IsFloat() {
 		lossPanic(op, "weight of shape %s has dtype %v; it must be floating point", lossShape(w.Shape()), w.DType())
@@ -160,7 +156,6 @@ func lossWeights(op string, w *tensor.Tensor, c int) []float64 {
 	if w.Dim() != 1 || w.Size(0) != c {
 		lossPanic(op, "weight of shape %s does not fit input with %d classes; it must have shape [%d]", lossShape(w.Shape()), c, c)
 	}
-	return w.ToFloat64s()
 }
 
 // lossCEProbs is cross entropy with class-probability targets, composed of

@@ -1,11 +1,10 @@
-package functional
+package tensor
 
 import (
 	"math"
 	"slices"
 
 	"github.com/emberml/ember/accel/cpu"
-	"github.com/emberml/ember/tensor"
 )
 
 // lossIdx is one call of the fused class-index loss (cross entropy on
@@ -33,18 +32,49 @@ type lossIdx struct {
 // kernels split rows across threads.
 const lossParallelMin = 1 << 15
 
-// lossIndexLoss checks the shapes and runs the fused op.
-func lossIndexLoss(op string, input, target, weight *tensor.Tensor, ignore int64, eps float64, red int, logits bool) *tensor.Tensor {
+// lossClassDim is the class dimension of input: 0 for an unbatched 1-D
+// input, else 1.
+func lossClassDim(input *Tensor) int {
+	if len(input.shape) == 1 {
+		return 0
+	}
+	return 1
+}
+
+// lossIndexShape is the shape of class-index targets for input, whose
+// class dimension is cd.
+func lossIndexShape(input *Tensor, cd int) []int {
+	s := slices.Clone(input.shape)
+	return append(s[:cd:cd], s[cd+1:]...)
+}
+
+// lossWeights checks class weights and returns them as float64 (nil for
+// none).
+func lossWeights(op string, w *Tensor, c int) []float64 {
+	if w == nil {
+		return nil
+	}
+	if !w.dtype.IsFloat() {
+		panicf(op, "weight of shape %s has dtype %v; it must be floating point", lossShape(w.shape), w.dtype)
+	}
+	if len(w.shape) != 1 || w.shape[0] != c {
+		panicf(op, "weight of shape %s does not fit input with %d classes; it must have shape [%d]", lossShape(w.shape), c, c)
+	}
+	return toSlice[float64](w, Float64)
+}
+
+// lossIndexLoss checks the target and the weights and runs the fused op.
+func lossIndexLoss(op string, input, target, weight *Tensor, ignore int64, eps float64, red int, logits bool) *Tensor {
 	cd := lossClassDim(input)
 	want := lossIndexShape(input, cd)
-	if !slices.Equal(target.Shape(), want) {
-		lossPanic(op, "target of shape %s does not match input %s; class indices need shape %s",
-			lossShape(target.Shape()), lossShape(input.Shape()), lossShape(want))
+	if !slices.Equal(target.shape, want) {
+		panicf(op, "target of shape %s does not match input %s; class indices need shape %s",
+			lossShape(target.shape), lossShape(input.shape), lossShape(want))
 	}
-	if dt := target.DType(); dt != tensor.Int64 && dt != tensor.Int32 {
-		lossPanic(op, "target of shape %s has dtype %v; class indices must be int64 (or int32)", lossShape(target.Shape()), dt)
+	if dt := target.dtype; dt != Int64 && dt != Int32 {
+		panicf(op, "target of shape %s has dtype %v; class indices must be int64 (or int32)", lossShape(target.shape), dt)
 	}
-	p := &lossIdx{op: op, shape: input.Shape(), cd: cd, c: input.Size(cd), eps: eps, red: red, logits: logits}
+	p := &lossIdx{op: op, shape: slices.Clone(input.shape), cd: cd, c: input.shape[cd], eps: eps, red: red, logits: logits}
 	p.rows = 1
 	for _, d := range want {
 		p.rows *= d
@@ -57,7 +87,7 @@ func lossIndexLoss(op string, input, target, weight *tensor.Tensor, ignore int64
 			p.wsum += v
 		}
 	}
-	p.tgt = target.ToInt64s()
+	p.tgt = toSlice[int64](target, Int64)
 	p.wt = make([]float64, p.rows)
 	p.keep = make([]bool, p.rows)
 	for i, t := range p.tgt {
@@ -65,7 +95,7 @@ func lossIndexLoss(op string, input, target, weight *tensor.Tensor, ignore int64
 			continue
 		}
 		if t < 0 || t >= int64(p.c) {
-			lossPanic(op, "target %d is out of bounds for %d classes (input %s)", t, p.c, lossShape(p.shape))
+			panicf(op, "target %d is out of bounds for %d classes (input %s)", t, p.c, lossShape(p.shape))
 		}
 		p.keep[i] = true
 		p.wt[i] = 1
@@ -75,12 +105,12 @@ func lossIndexLoss(op string, input, target, weight *tensor.Tensor, ignore int64
 		p.denom += p.wt[i]
 	}
 	x := input
-	dt := input.DType()
-	if dt != tensor.Float32 && dt != tensor.Float64 {
-		x = input.To(tensor.Float32) // float16: compute in float32
+	dt := input.dtype
+	if dt != Float32 && dt != Float64 {
+		x = input.To(Float32) // float16: compute in float32
 	}
-	var out *tensor.Tensor
-	if x.DType() == tensor.Float32 {
+	var out *Tensor
+	if x.dtype == Float32 {
 		out = lossIndexRun[float32](p, x)
 	} else {
 		out = lossIndexRun[float64](p, x)
@@ -88,8 +118,8 @@ func lossIndexLoss(op string, input, target, weight *tensor.Tensor, ignore int64
 	return out.To(dt)
 }
 
-// lossToRows returns x's values laid out as rows of C classes.
-func (p *lossIdx) toRows(x *tensor.Tensor) *tensor.Tensor {
+// toRows returns x's values laid out as rows of C classes.
+func (p *lossIdx) toRows(x *Tensor) *Tensor {
 	x = x.Detach()
 	if len(p.shape) > 2 {
 		n := len(p.shape)
@@ -105,7 +135,7 @@ func (p *lossIdx) toRows(x *tensor.Tensor) *tensor.Tensor {
 
 // fromRows turns a rows-layout tensor (rows·C elements) back into the
 // input's layout.
-func (p *lossIdx) fromRows(t *tensor.Tensor) *tensor.Tensor {
+func (p *lossIdx) fromRows(t *Tensor) *Tensor {
 	if len(p.shape) <= 2 {
 		return t.Reshape(p.shape...)
 	}
@@ -120,9 +150,9 @@ func (p *lossIdx) fromRows(t *tensor.Tensor) *tensor.Tensor {
 }
 
 // lossIndexRun computes the loss in T and records the backward.
-func lossIndexRun[T float32 | float64](p *lossIdx, input *tensor.Tensor) *tensor.Tensor {
+func lossIndexRun[T float32 | float64](p *lossIdx, input *Tensor) *Tensor {
 	xr := p.toRows(input)
-	x := xr.Data().([]T)
+	x := nnfData(xr).([]T)
 	loss := make([]float64, p.rows)
 	var lse []float64
 	if p.logits {
@@ -150,21 +180,21 @@ func lossIndexRun[T float32 | float64](p *lossIdx, input *tensor.Tensor) *tensor
 			loss[i] = v
 		}
 	})
-	var out *tensor.Tensor
+	var out *Tensor
 	switch p.red {
 	case lossRedNone:
-		out = tensor.FromSlice(loss).Reshape(lossIndexShape(input, p.cd)...)
+		out = FromSlice(loss).Reshape(lossIndexShape(input, p.cd)...)
 	case lossRedSum:
 		out = lossScalar(lossSum(loss))
 	default:
 		out = lossScalar(lossSum(loss) / p.denom)
 	}
-	out = out.To(input.DType())
-	return tensor.Record(p.op, out, []*tensor.Tensor{input}, func(g *tensor.Tensor) []*tensor.Tensor {
-		if tensor.NeedsGraph(g) {
-			return []*tensor.Tensor{p.backwardGraph(input, g)}
+	out = out.To(input.dtype)
+	return record(p.op, out, []*Tensor{input}, func(g *Tensor) []*Tensor {
+		if NeedsGraph(g) {
+			return []*Tensor{p.backwardGraph(input, g)}
 		}
-		return []*tensor.Tensor{p.fromRows(lossIndexGrad(p, x, lse, g.Detach().ToFloat64s()))}
+		return []*Tensor{p.fromRows(lossIndexGrad(p, x, lse, toSlice[float64](g, Float64)))}
 	})
 }
 
@@ -192,13 +222,13 @@ func (p *lossIdx) gscale(g []float64, i int) float64 {
 // lossIndexGrad is the fused backward, in the rows layout: for logits
 // gs·(softmax·A - B) with A = (1-ε)·w[t] + ε·Σw/C and B[c] = (1-ε)·w[t]·[c=t]
 // + ε·w[c]/C; for NLL -gs·w[t] at the target. Ignored rows get zeros.
-func lossIndexGrad[T float32 | float64](p *lossIdx, x []T, lse []float64, g []float64) *tensor.Tensor {
-	dt := tensor.Float64
+func lossIndexGrad[T float32 | float64](p *lossIdx, x []T, lse []float64, g []float64) *Tensor {
+	dt := Float64
 	if _, ok := any(x).([]float32); ok {
-		dt = tensor.Float32
+		dt = Float32
 	}
-	gt := tensor.Empty(dt, p.rows*p.c)
-	grad := gt.Data().([]T)
+	gt := newTensor(dt, []int{p.rows * p.c})
+	grad := gt.st.data.([]T)
 	eps, c := p.eps, float64(p.c)
 	p.parallel(func(lo, hi int) {
 		if !p.logits {
@@ -242,8 +272,8 @@ func lossIndexGrad[T float32 | float64](p *lossIdx, x []T, lse []float64, g []fl
 
 // backwardGraph is the backward written with differentiable tensor ops,
 // for a pass that records the graph (higher-order derivatives).
-func (p *lossIdx) backwardGraph(input, g *tensor.Tensor) *tensor.Tensor {
-	dt := input.DType()
+func (p *lossIdx) backwardGraph(input, g *Tensor) *Tensor {
+	dt := input.dtype
 	c := float64(p.c)
 	b := make([]float64, p.rows*p.c)
 	a := make([]float64, p.rows)
@@ -264,7 +294,7 @@ func (p *lossIdx) backwardGraph(input, g *tensor.Tensor) *tensor.Tensor {
 		}
 		a[i] = (1-p.eps)*p.wt[i] + p.eps*p.wsum/c
 	}
-	bt := p.fromRows(tensor.FromSlice(b)).To(dt)
+	bt := p.fromRows(FromSlice(b)).To(dt)
 	gs := g
 	switch p.red {
 	case lossRedNone:
@@ -275,7 +305,7 @@ func (p *lossIdx) backwardGraph(input, g *tensor.Tensor) *tensor.Tensor {
 	if !p.logits {
 		return bt.Neg().Mul(gs)
 	}
-	at := tensor.FromSlice(a).Reshape(lossIndexShape(input, p.cd)...).Unsqueeze(p.cd).To(dt)
+	at := FromSlice(a).Reshape(lossIndexShape(input, p.cd)...).Unsqueeze(p.cd).To(dt)
 	return input.Softmax(p.cd).Mul(at).Sub(bt).Mul(gs)
 }
 
@@ -440,8 +470,8 @@ func lossDot[T float32 | float64](row []T, w []float64) float64 {
 	return s
 }
 
-// lossScalar is a 0-D float64 tensor (tensor.Scalar has the default dtype).
-func lossScalar(v float64) *tensor.Tensor { return tensor.FromSlice([]float64{v}).Reshape() }
+// lossScalar is a 0-D float64 tensor (Scalar has the default dtype).
+func lossScalar(v float64) *Tensor { return FromSlice([]float64{v}).Reshape() }
 
 // lossSum sums in float64, in order (deterministic).
 func lossSum(v []float64) float64 {
