@@ -17,11 +17,15 @@ import (
 // bitset is a set of value indices.
 type bitset []uint64
 
-func newBitset(n int) bitset         { return make(bitset, (n+63)/64) }
-func (s bitset) has(i int) bool      { return s[i/64]&(1<<(i%64)) != 0 }
-func (s bitset) add(i int)           { s[i/64] |= 1 << (i % 64) }
-func (s bitset) remove(i int)        { s[i/64] &^= 1 << (i % 64) }
-func (s bitset) union(t bitset)      { for k := range s { s[k] |= t[k] } }
+func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
+func (s bitset) has(i int) bool { return s[i/64]&(1<<(i%64)) != 0 }
+func (s bitset) add(i int)      { s[i/64] |= 1 << (i % 64) }
+func (s bitset) remove(i int)   { s[i/64] &^= 1 << (i % 64) }
+func (s bitset) union(t bitset) {
+	for k := range s {
+		s[k] |= t[k]
+	}
+}
 func (s bitset) equal(t bitset) bool { return slices.Equal(s, t) }
 
 // each calls fn for each member, in increasing order.

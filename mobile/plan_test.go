@@ -83,7 +83,9 @@ func TestPlanArenaRandom(t *testing.T) {
 }
 
 func TestPlanArenaCases(t *testing.T) {
-	L := func(size int64, first, last int) mobile.Lifetime { return mobile.Lifetime{Size: size, First: first, Last: last} }
+	L := func(size int64, first, last int) mobile.Lifetime {
+		return mobile.Lifetime{Size: size, First: first, Last: last}
+	}
 	cases := []struct {
 		name   string
 		blocks []mobile.Lifetime
