@@ -699,3 +699,51 @@ func float32s(b []byte) []float32 {
 	}
 	return v
 }
+
+// ewNet chains every elementwise op the exporter lets write over its
+// input, and a batch norm.
+type ewNet struct {
+	nn.Base
+	Fc *nn.Linear
+	BN *nn.BatchNorm1d
+}
+
+func (m *ewNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+	h := m.BN.Forward(m.Fc.Forward(x))
+	k := h.Tanh() // lives on: the ops below may not write over it
+	h = h.ReLU().AddScalar(0.1).ReLU6().Sigmoid().SubScalar(0.3).SiLU().MulScalar(3).Hardswish().DivScalar(0.7)
+	h = h.Hardsigmoid().Hardtanh(-0.5, 0.6).Clamp(-0.2, 0.9).GELU("none").GELU("tanh").LeakyReLU(0.2).ELU(1.5)
+	h = h.Add(k).Sub(k).Mul(k).Div(k.AddScalar(2))
+	return h.Add(h).Add(k)
+}
+
+// TestExportInPlace checks that elementwise ops write over an input that
+// dies there, which the lite runtime accepts and runs to the same bits.
+func TestExportInPlace(t *testing.T) {
+	tensor.ManualSeed(17)
+	net := &ewNet{Fc: nn.NewLinear(6, 5), BN: nn.NewBatchNorm1d(5)}
+	randomizeBN(net)
+	x := tensor.Randn(3, 6)
+	tm := trace(t, net, x)
+	fm, lm := export(t, tm, mobile.ExportOptions{ExampleInputs: sets(x)})
+	compare(t, "lite vs jit", call(t, tm, x), liteRun(t, lm, "forward", x), 0)
+	m := &fm.Methods[0]
+	inPlace := map[string]bool{}
+	for _, in := range m.Instructions {
+		op := fm.OpCodes[in.Op].Name
+		for _, i := range in.Inputs {
+			if i >= 0 && !m.Values[i].IsConstant() && m.Values[i].ArenaOffset == m.Values[in.Outputs[0]].ArenaOffset {
+				inPlace[op] = true
+			}
+		}
+	}
+	for _, op := range []string{"batch_norm", "relu", "add_scalar", "relu6", "sigmoid", "sub_scalar", "silu", "mul_scalar", "hardswish",
+		"div_scalar", "hardsigmoid", "hardtanh", "clamp", "gelu", "leaky_relu", "elu", "add", "sub", "mul", "div"} {
+		if !inPlace[op] {
+			t.Errorf("%s does not write over its input", op)
+		}
+	}
+	if inPlace["tanh"] {
+		t.Error("tanh writes over an input that is still needed")
+	}
+}
