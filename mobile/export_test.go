@@ -531,9 +531,24 @@ func TestExportErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mobile.Export(dm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "dropout") {
+	if _, err := mobile.Export(dm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "mobile lint dropout") || !strings.Contains(err.Error(), "training mode") {
 		t.Errorf("training-mode dropout: got %v", err)
 	}
+	// Training-mode batch norm; evaluation-mode dropout is a copy.
+	bn := nn.NewSequential(nn.NewLinear(4, 4), nn.NewBatchNorm1d(4), nn.NewDropout(0.5))
+	nn.Train(bn)
+	nn.Eval(bn.At(2).(nn.Module))
+	bm, err := jit.Trace(bn, []*tensor.Tensor{x}, jit.TraceOptions{Warnings: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mobile.Export(bm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "training_batch_norm") || strings.Contains(err.Error(), "dropout") {
+		t.Errorf("training-mode batch norm: got %v", err)
+	}
+	nn.Eval(bn)
+	bm = trace(t, bn, x)
+	_, lm := export(t, bm, mobile.ExportOptions{ExampleInputs: sets(x)})
+	compare(t, "evaluation-mode dropout", call(t, bm, x), liteRun(t, lm, "forward", x), 0)
 	mlp := trace(t, models.NewMLP(), tensor.Randn(1, 784))
 	for _, c := range []struct {
 		o    mobile.ExportOptions

@@ -189,7 +189,7 @@ func argmax(v []float32) int {
 
 // printLite prints the lite runtime's line of the summary.
 func printLite(w io.Writer, s *liteStats) {
-	fmt.Fprintf(w, "lite runtime: %s (%.1f KiB, arena %.1f KiB): accuracy %.2f%% on %d test digits (eager %.2f%%), %.3f ms per digit at batch 1 (p50; p90 %.3f ms)\n",
+	fmt.Fprintf(w, "lite runtime: %s (%.1f KiB, arena %.1f KiB): accuracy %.2f%% on %d test digits (eager %.2f%%; %d predictions differ), %.3f ms per digit at batch 1 (p50; p90 %.3f ms)\n",
 		s.Path, float64(s.FileBytes)/1024, float64(s.ArenaBytes)/1024, 100*s.Accuracy(), s.Digits,
-		100*float64(s.EagerCorrect)/float64(s.Digits), s.P50ms, s.P90ms)
+		100*float64(s.EagerCorrect)/float64(s.Digits), s.Disagree, s.P50ms, s.P90ms)
 }
