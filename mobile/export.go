@@ -24,7 +24,8 @@ type ExportOptions struct {
 	// per set (jit.Module.RunObserved): at least one set is required, every
 	// value must have the same dtype and shape in all of them (and in every
 	// iteration of a loop), and every node must run in at least one (a
-	// branch of an if that no set takes cannot be exported).
+	// branch of an if that no set takes cannot be exported). The methods'
+	// inputs are tensors.
 	ExampleInputs [][]*tensor.Tensor
 
 	// InputNames and OutputNames name the inputs and outputs of every
