@@ -1,6 +1,8 @@
 package lite_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,6 +46,14 @@ func FuzzLoad(f *testing.F) {
 	f.Add(newConvNet(1).file(f, false, false))
 	f.Add(newConvNet(1).file(f, true, true))
 	f.Add(controlNet(f))
+	// Real exported models (mobile's exporter writes them: go test ./mobile -run TestExportTestdata -update).
+	for _, name := range []string{"smallcnn.ember", "control.ember"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	for i, c := range opCases() {
 		if i%2 == 0 { // every other case, to keep the seeds small
 			b, _, _ := caseFile(f, c, i%4 == 0)
@@ -51,7 +61,7 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := lite.LoadBytesOptions(b, lite.Options{MaxArenaBytes: 1 << 16, MaxJumps: 100})
+		m, err := lite.LoadBytesOptions(b, lite.Options{MaxArenaBytes: 1 << 20, MaxJumps: 100})
 		if err != nil {
 			return
 		}
