@@ -43,6 +43,17 @@ type executor struct {
 	m      *ir.Module
 	consts map[string]*tensor.Tensor
 	depth  int
+	// observe, when not nil, sees every value as the executor sets it
+	// (Module.RunObserved).
+	observe func(v *ir.Value, x any)
+}
+
+// set binds v to x in env, reporting it to the observer.
+func (ex *executor) set(env map[*ir.Value]any, v *ir.Value, x any) {
+	env[v] = x
+	if ex.observe != nil && v != nil {
+		ex.observe(v, x)
+	}
 }
 
 const maxCallDepth = 256
@@ -67,7 +78,7 @@ func (ex *executor) call(name string, args []any) (out []any, err error) {
 		if err := checkArg(i, v.Type, args[i]); err != nil {
 			return nil, &RunError{Method: name, Err: err}
 		}
-		env[v] = args[i]
+		ex.set(env, v, args[i])
 	}
 	return ex.block(name, g.Body, env)
 }
@@ -146,7 +157,7 @@ func (ex *executor) node(method string, n *ir.Node, env map[*ir.Value]any) (err 
 		return fmt.Errorf("%d results, the graph has %d outputs (the graph was traced with other shapes?)", len(out), len(n.Outputs))
 	}
 	for i, v := range n.Outputs {
-		env[v] = out[i]
+		ex.set(env, v, out[i])
 	}
 	return nil
 }
@@ -221,9 +232,9 @@ func (ex *executor) prim(method string, n *ir.Node, in []any, env map[*ir.Value]
 		carried := append([]any(nil), in[2:]...)
 		body := n.Blocks[0]
 		for i := int64(0); i < max && cond; i++ {
-			env[body.Params[0]] = i
+			ex.set(env, body.Params[0], i)
 			for j, p := range body.Params[1:] {
-				env[p] = carried[j]
+				ex.set(env, p, carried[j])
 			}
 			res, err := ex.block(method, body, env)
 			if err != nil {

@@ -97,6 +97,17 @@ func (m *Module) Run(method string, args ...any) ([]any, error) {
 	return ex.call(method, args)
 }
 
+// RunObserved runs method as Run does, outside any trace, and calls
+// observe with every value the executor computes, each time it computes
+// it: the method's inputs, the outputs of every node (in nested blocks too,
+// once per loop iteration) and the parameters of loop bodies. Values of a
+// branch that does not run are not observed. The exporter (package mobile)
+// learns the dtype and shape of every value this way.
+func (m *Module) RunObserved(method string, observe func(v *ir.Value, x any), args ...any) ([]any, error) {
+	ex := &executor{m: m.ir, consts: m.consts, observe: observe}
+	return ex.call(method, args)
+}
+
 // Call runs the forward method on tensor inputs and returns its tensor
 // results (nil for a none result).
 func (m *Module) Call(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
