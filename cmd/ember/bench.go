@@ -10,9 +10,11 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emberml/ember/accel/cpu"
+	"github.com/emberml/ember/mobile/format"
 	"github.com/emberml/ember/mobile/lite"
 )
 
@@ -47,6 +49,20 @@ type benchReport struct {
 	// ProfiledMs is the mean time per run of those runs, instructions
 	// only.
 	ProfiledMs float64 `json:"profiled_ms"`
+	// Slowest lists the -top slowest instructions of the same runs.
+	Slowest []instrTime `json:"slowest,omitempty"`
+}
+
+// instrTime is one instruction's time per run, with its shapes and, for
+// convolutions and linear layers, the rate of its multiply-adds.
+type instrTime struct {
+	PC      int     `json:"pc"`
+	Op      string  `json:"op"`
+	Ms      float64 `json:"ms"`
+	Percent float64 `json:"percent"`
+	Inputs  [][]int `json:"inputs"`
+	Output  []int   `json:"output,omitempty"`
+	GFLOPS  float64 `json:"gflops,omitempty"`
 }
 
 type opTime struct {
@@ -65,6 +81,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	input := fs.String("input", "", "input file for the method's single input (as ember run); default a fixed pattern")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	profile := fs.Bool("profile", true, "measure the per-op profile (a second series of -n runs)")
+	top := fs.Int("top", 0, "list the N slowest instructions of the profile, with their shapes")
 	cpuprofile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed runs to this file")
 	path, err := oneFile(fs, args)
 	if err != nil {
@@ -74,7 +91,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("-n must be at least 1, -warmup at least 0 and -threads at least 1")
 	}
 	r, err := bench(path, benchConfig{method: *method, input: *input, n: *n, warmup: *warmup,
-		threads: *threads, profile: *profile, cpuprofile: *cpuprofile})
+		threads: *threads, profile: *profile || *top > 0, top: *top, cpuprofile: *cpuprofile})
 	if err != nil {
 		return err
 	}
@@ -89,7 +106,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 
 type benchConfig struct {
 	method, input, cpuprofile string
-	n, warmup, threads        int
+	n, warmup, threads, top   int
 	profile                   bool
 }
 
@@ -161,7 +178,7 @@ func bench(path string, c benchConfig) (*benchReport, error) {
 	r.setLatency(lat)
 
 	if c.profile {
-		if err := r.profileOps(s, mt, in, c.n); err != nil {
+		if err := r.profileOps(s, m, mt, in, c.n, c.top); err != nil {
 			return nil, err
 		}
 	}
@@ -233,15 +250,17 @@ func percentile(v []float64, p float64) float64 {
 }
 
 // profileOps runs mt n times with the session's profiler set and sums the
-// time of each op type.
-func (r *benchReport) profileOps(s *lite.Session, mt *lite.Method, in []lite.Tensor, n int) error {
+// time of each op type, and lists the top slowest instructions.
+func (r *benchReport) profileOps(s *lite.Session, m *lite.Model, mt *lite.Method, in []lite.Tensor, n, top int) error {
 	type acc struct {
 		d   time.Duration
 		pcs map[int]bool
 	}
 	byOp := map[string]*acc{}
+	byPC := make([]time.Duration, mt.NumInstructions())
 	var total time.Duration
 	s.SetProfiler(func(_ *lite.Method, pc int, op string, d time.Duration) {
+		byPC[pc] += d
 		a := byOp[op]
 		if a == nil {
 			a = &acc{pcs: map[int]bool{}}
@@ -267,7 +286,60 @@ func (r *benchReport) profileOps(s *lite.Session, mt *lite.Method, in []lite.Ten
 	}
 	slices.SortFunc(r.Ops, func(a, b opTime) int { return cmp.Or(cmp.Compare(b.Ms, a.Ms), cmp.Compare(a.Op, b.Op)) })
 	r.ProfiledMs = ms(total) / float64(n)
+	if top > 0 {
+		r.Slowest = slowest(m, mt, byPC, total, n, top)
+	}
 	return nil
+}
+
+// slowest describes the top instructions of mt that took the most time,
+// byPC summed over n runs.
+func slowest(m *lite.Model, mt *lite.Method, byPC []time.Duration, total time.Duration, n, top int) []instrTime {
+	var fm *format.Method
+	for i := range m.File().Methods {
+		if m.File().Methods[i].Name == mt.Name() {
+			fm = &m.File().Methods[i]
+		}
+	}
+	pcs := make([]int, len(byPC))
+	for i := range pcs {
+		pcs[i] = i
+	}
+	slices.SortStableFunc(pcs, func(a, b int) int { return cmp.Compare(byPC[b], byPC[a]) })
+	out := []instrTime{}
+	for _, pc := range pcs[:min(top, len(pcs))] {
+		in := fm.Instructions[pc]
+		it := instrTime{PC: pc, Op: in.Kind.String(), Ms: ms(byPC[pc]) / float64(n), Inputs: [][]int{}}
+		if total > 0 {
+			it.Percent = 100 * float64(byPC[pc]) / float64(total)
+		}
+		if in.Kind == format.InstrOp {
+			it.Op = m.File().OpCodes[in.Op].Name
+		}
+		for _, v := range in.Inputs {
+			if v >= 0 {
+				it.Inputs = append(it.Inputs, fm.Values[v].Shape)
+			}
+		}
+		if len(in.Outputs) > 0 {
+			it.Output = fm.Values[in.Outputs[0]].Shape
+		}
+		// Multiply-adds: the output's elements times the weight's inner
+		// size (conv: C/groups*KH*KW; linear: in).
+		if len(in.Inputs) > 1 && in.Inputs[1] >= 0 && it.Output != nil && it.Ms > 0 {
+			w := fm.Values[in.Inputs[1]].Shape
+			var inner int
+			switch {
+			case strings.HasPrefix(it.Op, "conv2d") && len(w) == 4:
+				inner = w[1] * w[2] * w[3]
+			case strings.HasPrefix(it.Op, "linear") && len(w) == 2:
+				inner = w[1]
+			}
+			it.GFLOPS = 2 * float64(format.Numel(it.Output)) * float64(inner) / (it.Ms * 1e6)
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 func (r *benchReport) print(w io.Writer) {
@@ -287,6 +359,17 @@ func (r *benchReport) print(w io.Writer) {
 		fmt.Fprintf(w, "  %-22s %6s %10s %7s\n", "op", "instrs", "ms/run", "%")
 		for _, o := range r.Ops {
 			fmt.Fprintf(w, "  %-22s %6d %10.4f %6.2f%%\n", o.Op, o.Instructions, o.Ms, o.Percent)
+		}
+	}
+	if len(r.Slowest) > 0 {
+		fmt.Fprintf(w, "\nslowest instructions:\n")
+		fmt.Fprintf(w, "  %4s %-20s %10s %7s %8s  %s\n", "pc", "op", "ms/run", "%", "GFLOP/s", "shapes")
+		for _, it := range r.Slowest {
+			g := ""
+			if it.GFLOPS > 0 {
+				g = fmt.Sprintf("%.1f", it.GFLOPS)
+			}
+			fmt.Fprintf(w, "  %4d %-20s %10.4f %6.2f%% %8s  %v -> %v\n", it.PC, it.Op, it.Ms, it.Percent, g, it.Inputs, it.Output)
 		}
 	}
 }

@@ -68,6 +68,25 @@ func TestBenchText(t *testing.T) {
 	if code != 0 || strings.Contains(out, "per op") {
 		t.Errorf("-profile=false: status %d\n%s", code, out)
 	}
+
+	// -top lists the slowest instructions with their shapes; conv2d_act
+	// and linear with their rates.
+	code, out, _ = ember(t, "bench", "-n", "5", "-top", "2", "-json", p)
+	var r benchReport
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || len(r.Slowest) != 2 {
+		t.Fatalf("-top: status %d, %v\n%s", code, err, out)
+	}
+	seen := map[string]bool{}
+	for _, it := range r.Slowest {
+		seen[it.Op] = true
+		if it.Op == "conv2d_act" && (it.GFLOPS <= 0 || len(it.Inputs) != 3 || len(it.Output) != 4 || it.PC != 0) {
+			t.Errorf("slowest %+v", it)
+		}
+	}
+	code, out, _ = ember(t, "bench", "-n", "5", "-top", "3", "-profile=false", p)
+	if code != 0 || !strings.Contains(out, "slowest instructions:") || !strings.Contains(out, "[[1 1 4 4] [4 1 3 3] [4]] -> [1 4 4 4]") {
+		t.Errorf("-top text: status %d\n%s", code, out)
+	}
 }
 
 func TestPercentile(t *testing.T) {

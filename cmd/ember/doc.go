@@ -3,7 +3,7 @@
 // model zoo's files. Like the go tool, it takes a subcommand:
 //
 //	ember inspect FILE [-json]
-//	ember bench   FILE [-n 100] [-warmup 10] [-threads 1] [-json] [-input X] [-cpuprofile F]
+//	ember bench   FILE [-n 100] [-warmup 10] [-threads 1] [-json] [-input X] [-top N] [-cpuprofile F]
 //	ember run     FILE -input X [-k 5]
 //	ember verify  FILE
 //	ember zoo     NAME -o FILE
@@ -25,7 +25,10 @@
 // (VmHWM, or getrusage), and a per-op profile: the time of each op type
 // summed over its instructions, from a second series of runs with the
 // session's profiler set (lite.Session.SetProfiler). -threads sets both
-// the kernels' threads (cpu.SetNumThreads) and GOMAXPROCS. Inputs are a
+// the kernels' threads (cpu.SetNumThreads) and GOMAXPROCS. -top N lists
+// the N slowest instructions of those runs with their shapes and, for
+// convolutions and linear layers, their GFLOP/s. -cpuprofile writes a
+// pprof profile of the timed runs. Inputs are a
 // fixed pattern unless -input names a file. -json prints the results as
 // one JSON object (p50_ms, allocs_per_run, arena_bytes, ...).
 //

@@ -24,7 +24,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"inspect", "inspect FILE [-json]", "print what a model file holds", inspectCmd},
-		{"bench", "bench FILE [-n 100] [-warmup 10] [-threads 1] [-method forward] [-input X] [-json] [-cpuprofile F]", "measure a method's latency, allocations, memory and per-op times", benchCmd},
+		{"bench", "bench FILE [-n 100] [-warmup 10] [-threads 1] [-method forward] [-input X] [-json] [-top N] [-cpuprofile F]", "measure a method's latency, allocations, memory and per-op times", benchCmd},
 		{"run", "run FILE -input X [-k 5] [-method forward]", "run a method on an input file and print the top-k outputs", runCmd},
 		{"verify", "verify FILE", "run the bundled tests", verifyCmd},
 		{"zoo", "zoo NAME -o FILE", "write a model of the zoo (" + strings.Join(zooNames(), ", ") + ")", zooCmd},
