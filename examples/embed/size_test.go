@@ -13,13 +13,22 @@ import (
 // stripped binary of this example.
 const maxBinary = 3 * 1024 * 1024
 
+// goTool returns the go command's path, or skips the test without one.
+func goTool(t *testing.T) string {
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	return p
+}
+
 // TestBinarySize builds the example as an app would ship it (stripped)
 // and holds its size.
 func TestBinarySize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := goTool(t)
 	bin := filepath.Join(t.TempDir(), "embed")
 	cmd := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -39,8 +48,7 @@ func TestBinarySize(t *testing.T) {
 // TestDeps holds the example to the runtime: no tensor, nn, jit or
 // autograd in its dependencies.
 func TestDeps(t *testing.T) {
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(goTool, "list", "-deps", ".").CombinedOutput()
+	out, err := exec.Command(goTool(t), "list", "-deps", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
