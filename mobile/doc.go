@@ -29,4 +29,15 @@
 // must import this package. The lite runtime runs them with fused kernels.
 // docs/optimize.md documents the passes, the fused ops and their
 // attributes, and the pre-packing contract with the exporter.
+//
+// Export and Save then write the optimized module as a .ember file (package
+// mobile/format, docs/format.md) for the embeddable lite runtime (package
+// mobile/lite). The exporter runs the module on example inputs to learn the
+// dtype and shape of every value (a file has static shapes), lowers each
+// method to the runtime's instructions (ops, jumps for prim.if and
+// prim.loop, parallel moves of loop-carried values, raise), stores each
+// constant once (linear weights pre-packed for the GEMM), plans the arena
+// with a lifetime-aware greedy planner (PlanArena: liveness over the jumps,
+// largest first, lowest offset, 64-byte aligned) and can bundle the example
+// inputs with the module's outputs as self-checks (lite.Model.Verify).
 package mobile

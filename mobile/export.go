@@ -24,7 +24,8 @@ type ExportOptions struct {
 	// per set (jit.Module.RunObserved): at least one set is required, every
 	// value must have the same dtype and shape in all of them (and in every
 	// iteration of a loop), and every node must run in at least one (a
-	// branch of an if that no set takes cannot be exported).
+	// branch of an if that no set takes cannot be exported). The methods'
+	// inputs are tensors.
 	ExampleInputs [][]*tensor.Tensor
 
 	// InputNames and OutputNames name the inputs and outputs of every
@@ -151,7 +152,7 @@ func Export(m *jit.Module, opts ExportOptions) (*format.Model, error) {
 	if err := ir.InlineCalls(mod); err != nil {
 		return nil, fmt.Errorf("mobile: export: %w", err)
 	}
-	if err := exportLints(mod, methods); err != nil {
+	if err := exportLints(mod); err != nil {
 		return nil, err
 	}
 	run, err := jit.NewModule(mod)
@@ -197,16 +198,28 @@ func Save(path string, m *jit.Module, opts ExportOptions) error {
 }
 
 // exportLints refuses what the lite runtime cannot run: dropout and batch
-// norm in training mode, and ops it does not have.
-func exportLints(mod *ir.Module, methods []string) error {
+// norm in training mode, and ops it does not have (the unsupported_op
+// lint, one per op with its first node). Dropout in evaluation mode stays:
+// the runtime runs it as a copy.
+func exportLints(mod *ir.Module) error {
 	var msgs []string
+	for _, g := range mod.Methods {
+		g.Walk(func(n *ir.Node) bool {
+			at := Lint{Method: g.Name, Op: n.Op, Pos: n.Pos}
+			switch {
+			case (n.Op == "dropout" || n.Op == "dropout2d") && !attrFalse(n, "training"):
+				at.Kind, at.Msg = LintDropout, "dropout in training mode draws random numbers; trace or script the model in evaluation mode (nn.Eval)"
+			case n.Op == "batch_norm" && !attrFalse(n, "training"):
+				at.Kind, at.Msg = LintTrainingBatchNorm, "batch_norm in training mode uses batch statistics and updates the running ones; trace or script the model in evaluation mode (nn.Eval)"
+			default:
+				return true
+			}
+			msgs = append(msgs, at.String())
+			return true
+		})
+	}
 	for _, l := range lintIR(mod, liteSupports) {
-		if l.Method != "" && !slices.Contains(methods, l.Method) {
-			continue
-		}
-		switch {
-		case l.Kind == LintDropout && strings.Contains(l.Msg, "training mode"),
-			l.Kind == LintTrainingBatchNorm, l.Kind == LintUnsupportedOp:
+		if l.Kind == LintUnsupportedOp {
 			msgs = append(msgs, l.String())
 		}
 	}

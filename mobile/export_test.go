@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emberml/ember/accel/cpu"
 	"github.com/emberml/ember/jit"
 	"github.com/emberml/ember/jit/ir"
 	"github.com/emberml/ember/mobile"
@@ -531,9 +532,24 @@ func TestExportErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mobile.Export(dm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "dropout") {
+	if _, err := mobile.Export(dm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "mobile lint dropout") || !strings.Contains(err.Error(), "training mode") {
 		t.Errorf("training-mode dropout: got %v", err)
 	}
+	// Training-mode batch norm; evaluation-mode dropout is a copy.
+	bn := nn.NewSequential(nn.NewLinear(4, 4), nn.NewBatchNorm1d(4), nn.NewDropout(0.5))
+	nn.Train(bn)
+	nn.Eval(bn.At(2).(nn.Module))
+	bm, err := jit.Trace(bn, []*tensor.Tensor{x}, jit.TraceOptions{Warnings: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mobile.Export(bm, mobile.ExportOptions{ExampleInputs: sets(x)}); err == nil || !strings.Contains(err.Error(), "training_batch_norm") || strings.Contains(err.Error(), "dropout") {
+		t.Errorf("training-mode batch norm: got %v", err)
+	}
+	nn.Eval(bn)
+	bm = trace(t, bn, x)
+	_, lm := export(t, bm, mobile.ExportOptions{ExampleInputs: sets(x)})
+	compare(t, "evaluation-mode dropout", call(t, bm, x), liteRun(t, lm, "forward", x), 0)
 	mlp := trace(t, models.NewMLP(), tensor.Randn(1, 784))
 	for _, c := range []struct {
 		o    mobile.ExportOptions
@@ -677,15 +693,24 @@ func TestExportTestdata(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("%d files in testdata: run go test -run TestExportTestdata -update", len(files))
 	}
-	for _, f := range files {
-		lm, err := lite.Load(f)
-		if err != nil {
+	// With every GEMM kernel of this machine: the packed weights are used
+	// in place or repacked, and the bundled tests' default tolerance
+	// absorbs the kernels' different rounding.
+	defer cpu.SetKernel("")
+	for _, k := range cpu.Kernels() {
+		if err := cpu.SetKernel(k); err != nil {
 			t.Fatal(err)
 		}
-		if err := lm.Verify(); err != nil {
-			t.Errorf("%s: %v", f, err)
+		for _, f := range files {
+			lm, err := lite.Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lm.Verify(); err != nil {
+				t.Errorf("kernel %s: %s: %v", k, f, err)
+			}
+			lm.Close()
 		}
-		lm.Close()
 	}
 }
 
@@ -698,4 +723,52 @@ func float32s(b []byte) []float32 {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v
+}
+
+// ewNet chains every elementwise op the exporter lets write over its
+// input, and a batch norm.
+type ewNet struct {
+	nn.Base
+	Fc *nn.Linear
+	BN *nn.BatchNorm1d
+}
+
+func (m *ewNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+	h := m.BN.Forward(m.Fc.Forward(x))
+	k := h.Tanh() // lives on: the ops below may not write over it
+	h = h.ReLU().AddScalar(0.1).ReLU6().Sigmoid().SubScalar(0.3).SiLU().MulScalar(3).Hardswish().DivScalar(0.7)
+	h = h.Hardsigmoid().Hardtanh(-0.5, 0.6).Clamp(-0.2, 0.9).GELU("none").GELU("tanh").LeakyReLU(0.2).ELU(1.5)
+	h = h.Add(k).Sub(k).Mul(k).Div(k.AddScalar(2))
+	return h.Add(h).Add(k)
+}
+
+// TestExportInPlace checks that elementwise ops write over an input that
+// dies there, which the lite runtime accepts and runs to the same bits.
+func TestExportInPlace(t *testing.T) {
+	tensor.ManualSeed(17)
+	net := &ewNet{Fc: nn.NewLinear(6, 5), BN: nn.NewBatchNorm1d(5)}
+	randomizeBN(net)
+	x := tensor.Randn(3, 6)
+	tm := trace(t, net, x)
+	fm, lm := export(t, tm, mobile.ExportOptions{ExampleInputs: sets(x)})
+	compare(t, "lite vs jit", call(t, tm, x), liteRun(t, lm, "forward", x), 0)
+	m := &fm.Methods[0]
+	inPlace := map[string]bool{}
+	for _, in := range m.Instructions {
+		op := fm.OpCodes[in.Op].Name
+		for _, i := range in.Inputs {
+			if i >= 0 && !m.Values[i].IsConstant() && m.Values[i].ArenaOffset == m.Values[in.Outputs[0]].ArenaOffset {
+				inPlace[op] = true
+			}
+		}
+	}
+	for _, op := range []string{"batch_norm", "relu", "add_scalar", "relu6", "sigmoid", "sub_scalar", "silu", "mul_scalar", "hardswish",
+		"div_scalar", "hardsigmoid", "hardtanh", "clamp", "gelu", "leaky_relu", "elu", "add", "sub", "mul", "div"} {
+		if !inPlace[op] {
+			t.Errorf("%s does not write over its input", op)
+		}
+	}
+	if inPlace["tanh"] {
+		t.Error("tanh writes over an input that is still needed")
+	}
 }

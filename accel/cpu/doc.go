@@ -9,4 +9,12 @@
 // Element offsets and strides are counted in elements, not bytes. A stride
 // of zero is how broadcasting is expressed: the same element is read again
 // along that dimension.
+//
+// The kernels an inference runtime calls (Conv2d with its workspace, Sgemm,
+// SgemmPacked, BinaryF32, SumDimsF32, the pools, norms, softmax and Vec
+// kernels) allocate nothing once warm: the worker pool recycles its jobs,
+// the parallel kernels pass their arguments in recycled task structs
+// rather than closures, and scratch buffers come from size-classed pools
+// (sync.Pools, which a garbage collection may empty: the next call then
+// allocates them again).
 package cpu

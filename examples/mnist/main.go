@@ -3,7 +3,11 @@
 // samples/s, ETA), evaluates on the test digits after each epoch, saves a
 // training checkpoint, the final weights (safetensors, loadable by
 // PyTorch), a PNG plot of the loss and accuracy curves and metrics.json in
-// the -out folder, and ends with a summary table.
+// the -out folder, and ends with a summary table. It then deploys the
+// trained network as an app would: exported to out/mnist/model.ember
+// (traced at batch 1, mobile.OptimizeForMobile, mobile.Save) and run by the
+// lite runtime on the test digits one at a time, reporting its accuracy
+// (which must equal eager's) and its latency per digit.
 //
 // Usage:
 //
@@ -47,6 +51,9 @@ type config struct {
 	resume   bool
 	quiet    bool
 	limit    int
+	// liteDigits is the number of test digits the exported model runs in
+	// the lite runtime (0: all).
+	liteDigits int
 	// stopAfter ends the run after that many epochs (0: never), as an
 	// interruption would; tests use it to check resuming.
 	stopAfter int
@@ -66,6 +73,7 @@ func main() {
 	flag.BoolVar(&c.resume, "resume", false, "resume from the checkpoint in -out")
 	flag.BoolVar(&c.quiet, "quiet", false, "no progress bar, one line per epoch")
 	flag.IntVar(&c.limit, "limit", 0, "use only the first N training digits (0: all)")
+	flag.IntVar(&c.liteDigits, "lite-digits", 0, "run the first N test digits through the exported model in the lite runtime (0: all)")
 	flag.Parse()
 	if err := run(c, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
@@ -218,15 +226,22 @@ func run(c config, stdout, stderr io.Writer) error {
 	if err := plotCurves(filepath.Join(c.out, "curves.png"), history); err != nil {
 		return err
 	}
+	ls, err := exportLite(c, model, test, stderr)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	last := history[len(history)-1]
 	if err := writeMetrics(filepath.Join(c.out, "metrics.json"), metrics{
 		TestAccuracy: last.TestAccuracy, TestLoss: last.TestLoss, Epochs: len(history), TrainSeconds: trainSeconds,
 		TrainSamples: trainSet.Len(), TestSamples: test.Len(), Model: c.model, Parameters: countParams(model),
 		BatchSize: c.batch, LR: c.lr, Seed: c.seed, Threads: cpu.NumThreads(), History: history,
+		LiteAccuracy: ls.Accuracy(), LiteDigits: ls.Digits, LiteP50ms: ls.P50ms, LiteP90ms: ls.P90ms,
+		EmberFileBytes: ls.FileBytes, LiteArenaBytes: ls.ArenaBytes,
 	}); err != nil {
 		return err
 	}
 	printSummary(stdout, history, trainSeconds, c.out)
+	printLite(stdout, ls)
 	return nil
 }
 

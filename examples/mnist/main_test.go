@@ -6,9 +6,11 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/emberml/ember/mobile/lite"
 	"github.com/emberml/ember/models"
 	"github.com/emberml/ember/nn"
 	"github.com/emberml/ember/nn/checkpoint"
@@ -30,7 +32,7 @@ func mnistDir(t *testing.T) string {
 func TestTrainResumeAndOutputs(t *testing.T) {
 	dir := mnistDir(t)
 	out := t.TempDir()
-	c := config{dataDir: dir, epochs: 2, batch: 64, lr: 2e-3, seed: 1, out: out, model: "mlp", limit: 512, quiet: true, stopAfter: 1}
+	c := config{dataDir: dir, epochs: 2, batch: 64, lr: 2e-3, seed: 1, out: out, model: "mlp", limit: 512, quiet: true, stopAfter: 1, liteDigits: 300}
 	var stdout, stderr bytes.Buffer
 	if err := run(c, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -66,13 +68,40 @@ func TestTrainResumeAndOutputs(t *testing.T) {
 	}
 	var raw map[string]any
 	_ = json.Unmarshal(b, &raw)
-	for _, k := range []string{"test_accuracy", "epochs", "train_seconds"} {
+	for _, k := range []string{"test_accuracy", "epochs", "train_seconds", "lite_accuracy", "lite_p50_ms", "ember_file_bytes"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("metrics.json lacks %q", k)
 		}
 	}
 	if m.Epochs != 2 || len(m.History) != 2 || m.History[0].Epoch != 1 || m.TestAccuracy <= 0.1 || m.TestAccuracy > 1 || m.TrainSeconds <= 0 || m.TrainSamples != 512 {
 		t.Fatalf("metrics: %+v", m)
+	}
+	// The exported model: in metrics.json, in the summary, and loadable by
+	// the lite runtime with its metadata and bundled tests.
+	st, err := os.Stat(filepath.Join(out, "model.ember"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.LiteDigits != 300 || m.LiteAccuracy <= 0.1 || m.LiteAccuracy > 1 || m.LiteP50ms <= 0 || m.EmberFileBytes != st.Size() || m.LiteArenaBytes <= 0 {
+		t.Errorf("lite metrics: %+v", m)
+	}
+	if !strings.Contains(stdout.String(), "lite runtime: ") || !strings.Contains(stdout.String(), "on 300 test digits") {
+		t.Errorf("no lite line in the summary:\n%s", stdout.String())
+	}
+	lm, err := lite.Load(filepath.Join(out, "model.ember"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lm.Close()
+	if err := lm.Verify(); err != nil {
+		t.Error(err)
+	}
+	md := lm.Metadata()
+	if md.Name != "mnist-mlp" || len(md.Labels) != 10 || md.Labels[7] != "7" || md.Mean[0] != 0.1307 || md.Std[0] != 0.3081 {
+		t.Errorf("metadata %+v", md)
+	}
+	if in := lm.Method("forward").Inputs(); in[0].Name != "image" || !slices.Equal(in[0].Shape, []int{1, 1, 28, 28}) {
+		t.Errorf("inputs %+v", in)
 	}
 	f, err := os.Open(filepath.Join(out, "curves.png"))
 	if err != nil {

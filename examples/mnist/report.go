@@ -95,6 +95,15 @@ type metrics struct {
 	Seed         uint64       `json:"seed"`
 	Threads      int          `json:"threads"`
 	History      []epochStats `json:"history"`
+	// The exported model in the lite runtime (examples/mnist/export.go):
+	// its accuracy on the first LiteDigits test digits, its latency per
+	// digit at batch 1, the size of model.ember and of its arena.
+	LiteAccuracy   float64 `json:"lite_accuracy"`
+	LiteDigits     int     `json:"lite_digits"`
+	LiteP50ms      float64 `json:"lite_p50_ms"`
+	LiteP90ms      float64 `json:"lite_p90_ms"`
+	EmberFileBytes int64   `json:"ember_file_bytes"`
+	LiteArenaBytes int64   `json:"lite_arena_bytes"`
 }
 
 func writeMetrics(path string, m metrics) error {
@@ -190,6 +199,6 @@ func printSummary(w io.Writer, h []epochStats, secs float64, out string) {
 	}
 	tw.Flush()
 	last := h[len(h)-1]
-	fmt.Fprintf(w, "\ntest accuracy %.2f%% after %d epochs, %.1fs of training; wrote %s/{checkpoint.safetensors,model.safetensors,curves.png,metrics.json}\n",
+	fmt.Fprintf(w, "\ntest accuracy %.2f%% after %d epochs, %.1fs of training; wrote %s/{checkpoint.safetensors,model.safetensors,model.ember,curves.png,metrics.json}\n",
 		100*last.TestAccuracy, len(h), secs, out)
 }

@@ -20,6 +20,7 @@ type val struct {
 	off   int // arena offset in bytes, or -1 for a constant
 }
 
+// String describes v for error messages: its name, dtype and shape.
 func (v *val) String() string { return fmt.Sprintf("%q (%v %v)", v.name, v.dt, v.shape) }
 
 // opcode is what the run loop switches on.
