@@ -82,6 +82,15 @@ func writeFileAtomic(path string, b []byte) (err error) {
 	if _, err = f.Write(b); err != nil {
 		return fmt.Errorf("format: save %s: %w", path, err)
 	}
+	// CreateTemp makes the file 0600; a model file is for others to read
+	// too: 0644, or the mode of the file it replaces.
+	mode := os.FileMode(0o644)
+	if fi, statErr := os.Stat(path); statErr == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err = f.Chmod(mode); err != nil {
+		return fmt.Errorf("format: save %s: %w", path, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("format: save %s: %w", path, err)
 	}
