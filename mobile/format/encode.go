@@ -2,11 +2,11 @@ package format
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	flatbuffers "github.com/google/flatbuffers/go"
 
+	"github.com/emberml/ember/internal/atomicfile"
 	"github.com/emberml/ember/mobile/format/fb"
 )
 
@@ -67,40 +67,13 @@ func Save(path string, m *Model) error {
 	return writeFileAtomic(path, b)
 }
 
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+func writeFileAtomic(path string, b []byte) error {
+	return atomicfile.Write("format", path, func(w io.Writer) error {
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("format: save %s: %w", path, err)
 		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a model file is for others to read
-	// too: 0644, or the mode of the file it replaces.
-	mode := os.FileMode(0o644)
-	if fi, statErr := os.Stat(path); statErr == nil {
-		mode = fi.Mode().Perm()
-	}
-	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("format: save %s: %w", path, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 func alignUp(x, a int64) int64 { return (x + a - 1) / a * a }

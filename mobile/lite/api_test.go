@@ -282,7 +282,7 @@ func TestDependencies(t *testing.T) {
 		}
 		ok := strings.HasPrefix(p, "github.com/emberml/ember/accel/") ||
 			p == "github.com/emberml/ember/mobile/format" || p == "github.com/emberml/ember/mobile/format/fb" ||
-			p == "github.com/emberml/ember/mobile/lite" || strings.HasPrefix(p, "github.com/google/flatbuffers/") ||
+			p == "github.com/emberml/ember/mobile/lite" || p == "github.com/emberml/ember/internal/atomicfile" || strings.HasPrefix(p, "github.com/google/flatbuffers/") ||
 			strings.HasPrefix(p, "golang.org/x/sys/")
 		if !ok {
 			t.Errorf("mobile/lite depends on %s", p)

@@ -8,16 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/x448/float16"
 
+	"github.com/emberml/ember/internal/atomicfile"
 	"github.com/emberml/ember/tensor"
 )
 
@@ -126,49 +125,8 @@ func SaveFile(path string, tensors map[string]*tensor.Tensor, metadata map[strin
 // never see a partial file, and a failure leaves any old file as it was and
 // no temporary file behind. A replaced file keeps its permissions; a new
 // one gets 0644. The error of write is returned unchanged.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("safetensors: %s is a directory", path)
-		}
-		mode = fi.Mode().Perm()
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	done = true
-	// Make the rename itself durable; not every system can sync a folder,
-	// and the file is in place either way.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	return atomicfile.Write("safetensors", path, write)
 }
 
 // LoadFile reads the tensors and metadata of the safetensors file at path
