@@ -7,5 +7,8 @@
 //
 // The op vocabulary is package tensor's exported API: tensor.LookupOp gives
 // each op's definition, and the executor runs a node by calling it. The IR's
-// own prim ops (control flow, scalar arithmetic, constants) run here.
+// own prim ops (control flow, scalar arithmetic, constants) run here. Ops
+// that exist only in optimized graphs (package mobile's conv2d_act,
+// linear_act, add_relu) join the vocabulary through RegisterOp, and
+// LookupOp finds both kinds.
 package jit
