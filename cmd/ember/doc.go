@@ -3,8 +3,8 @@
 // model zoo's files. Like the go tool, it takes a subcommand:
 //
 //	ember inspect FILE [-json]
-//	ember bench   FILE [-n 100] [-warmup 10] [-threads 1] [-json] [-input X] [-top N] [-cpuprofile F]
-//	ember run     FILE -input X [-k 5]
+//	ember bench   FILE [-n 100] [-warmup 10] [-threads 1] [-method forward] [-input X] [-json] [-top N] [-cpuprofile F]
+//	ember run     FILE -input X [-k 5] [-method forward]
 //	ember verify  FILE
 //	ember zoo     NAME -o FILE
 //
@@ -18,13 +18,13 @@
 // reuse, the largest values); the metadata, the extra files and the
 // bundled tests. It ends with whether this runtime loads the file.
 //
-// bench measures a method as TFLite's benchmark_model does: the load
+// bench measures a method (-method, default forward) as TFLite's benchmark_model does: the load
 // time, the first run, then the latency of -n runs after -warmup runs
 // (p50, p90, p99, mean, min, max), the allocations per run
 // (runtime.MemStats.Mallocs), the arena's size, the peak resident memory
 // (VmHWM, or getrusage), and a per-op profile: the time of each op type
 // summed over its instructions, from a second series of runs with the
-// session's profiler set (lite.Session.SetProfiler). -threads sets both
+// session's profiler set (lite.Session.SetProfiler; -profile=false skips it). -threads sets both
 // the kernels' threads (cpu.SetNumThreads) and GOMAXPROCS. -top N lists
 // the N slowest instructions of those runs with their shapes and, for
 // convolutions and linear layers, their GFLOP/s. -cpuprofile writes a
@@ -32,13 +32,15 @@
 // fixed pattern unless -input names a file. -json prints the results as
 // one JSON object (p50_ms, allocs_per_run, arena_bytes, ...).
 //
-// run runs a method on an input and prints the top -k entries of its
+// run runs a method (-method, default forward) on an input and prints the top -k entries of its
 // first output with the labels of the metadata. The input file is one of
+// the following, told apart by its first bytes (not its extension):
 //
-//   - raw float32 little-endian numbers (any other extension): exactly the
-//     input's element count;
+//   - raw float32 little-endian numbers (anything that is not .npy, PNG or
+//     JPEG): exactly the input's element count;
 //   - a NumPy .npy file of dtype <f4, <f8 or |u1 (values used as they are),
-//     in C order, with the input's element count;
+//     in C order, whose shape is the input's once dimensions of size 1 are
+//     dropped ([28 28] for an input [1 1 28 28], not [784]);
 //   - a PNG or JPEG image, for an input [1, C, H, W] or [C, H, W] with C 1
 //     (grayscale, ITU-R 601 luma) or 3 (RGB): resized to H×W with bilinear
 //     interpolation (half-pixel centres, as torch.nn.functional.interpolate

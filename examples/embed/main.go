@@ -4,7 +4,7 @@
 // little-endian float32 file), runs it and prints the argmax of the first
 // output and the time taken. It imports only mobile/lite and the standard
 // library, so its binary holds the runtime and the kernels and nothing
-// else (about 2 MB stripped; size_test.go holds it under 3 MB).
+// else (about 2.4 MiB stripped; size_test.go holds it under 3 MiB).
 //
 // Usage:
 //

@@ -39,8 +39,8 @@
 // once, and the constants' data as sub-slices of the file's bytes (no
 // copy), so a runtime can use them in place.
 //
-// This package imports only the standard library, package fb and the
-// FlatBuffers runtime, so that the embeddable runtime (mobile/lite) can
+// This package imports only the standard library, package fb, the
+// FlatBuffers runtime and internal/atomicfile (Save's atomic write), so that the embeddable runtime (mobile/lite) can
 // share it.
 package format
 

@@ -3,8 +3,8 @@
 // the CPU kernels of accel/cpu.
 //
 // It imports only accel/..., mobile/format (which imports only the
-// standard library, the generated package fb and the FlatBuffers runtime)
-// and the standard library, never tensor, autograd, nn or jit: a test
+// standard library, the generated package fb, the FlatBuffers runtime and
+// internal/atomicfile, its atomic file writer) and the standard library, never tensor, autograd, nn or jit: a test
 // holds it to that with go list -deps. An app embedding it pays for the
 // kernels and nothing else.
 //
