@@ -42,8 +42,12 @@ func (s *Sequential) Len() int { return len(s.mods) }
 // At returns module i (negative i counts from the end, as in Python).
 func (s *Sequential) At(i int) Forwarder { return s.mods[pyIndex("Sequential.At", i, len(s.mods))] }
 
-// Append adds m at the end and returns s.
+// Append adds m at the end and returns s. It panics when m is nil, as
+// NewSequential does.
 func (s *Sequential) Append(m Forwarder) *Sequential {
+	if m == nil || isNilModule(reflectValue(m)) {
+		panic(fmt.Sprintf("nn.Sequential.Append: module %d is nil", len(s.mods)))
+	}
 	s.mods = append(s.mods, m)
 	return s
 }
@@ -81,10 +85,14 @@ func (l *ModuleList) Append(m Module) *ModuleList {
 }
 
 // NamedChildren implements [Container].
+// A nil entry is no child, as PyTorch's named_children skips None; the
+// others keep their indices as names.
 func (l *ModuleList) NamedChildren() []NamedModule {
-	out := make([]NamedModule, len(l.mods))
+	out := make([]NamedModule, 0, len(l.mods))
 	for i, m := range l.mods {
-		out[i] = NamedModule{strconv.Itoa(i), m}
+		if m != nil && !isNilModule(reflectValue(m)) {
+			out = append(out, NamedModule{strconv.Itoa(i), m})
+		}
 	}
 	return out
 }
@@ -120,10 +128,13 @@ func (d *ModuleDict) Keys() []string { return append([]string(nil), d.keys...) }
 func (d *ModuleDict) Len() int { return len(d.keys) }
 
 // NamedChildren implements [Container].
+// A nil entry is no child, as for [ModuleList].
 func (d *ModuleDict) NamedChildren() []NamedModule {
-	out := make([]NamedModule, len(d.keys))
-	for i, k := range d.keys {
-		out[i] = NamedModule{k, d.mods[k]}
+	out := make([]NamedModule, 0, len(d.keys))
+	for _, k := range d.keys {
+		if m := d.mods[k]; m != nil && !isNilModule(reflectValue(m)) {
+			out = append(out, NamedModule{k, m})
+		}
 	}
 	return out
 }

@@ -434,13 +434,16 @@ func Apply(m Module, fn func(Module)) {
 // To converts every parameter and buffer of m to dtype dt in place of the
 // old tensors (floating-point ones only; integer buffers such as
 // num_batches_tracked keep their dtype), as PyTorch's module.to(dtype).
-// Parameters keep requiring grad. It panics when a tensor is held in a map,
-// which cannot be updated in place.
+// Parameters keep requiring grad; a tensor shared by several modules stays
+// shared. It panics, changing nothing, when a tensor to convert is held in a
+// map, which cannot be updated in place.
 func To(m Module, dt tensor.DType) {
 	if !dt.IsFloat() {
 		panic(fmt.Sprintf("nn.To: %v is not a floating-point dtype", dt))
 	}
-	done := map[*tensor.Tensor]*tensor.Tensor{}
+	// Check every slot before replacing any, so that a refusal leaves m as
+	// it was.
+	var slots []tensorMember
 	for _, nm := range NamedModules(m) {
 		ts, _ := members(nm.Module)
 		for _, tm := range ts {
@@ -451,17 +454,22 @@ func To(m Module, dt tensor.DType) {
 			if tm.inMap {
 				panic(fmt.Sprintf("nn.To: %s is held in a map and cannot be replaced; use a slice or a field", join(nm.Name, tm.name)))
 			}
-			nt, ok := done[old]
-			if !ok {
-				nt = old.Detach().To(dt).Contiguous()
-				if nt.SharesStorage(old) {
-					nt = nt.Clone()
-				}
-				nt.SetRequiresGrad(old.RequiresGrad())
-				done[old] = nt
-			}
-			*tm.ptr = nt
+			slots = append(slots, tm)
 		}
+	}
+	done := map[*tensor.Tensor]*tensor.Tensor{}
+	for _, tm := range slots {
+		old := *tm.ptr
+		nt, ok := done[old]
+		if !ok {
+			nt = old.Detach().To(dt).Contiguous()
+			if nt.SharesStorage(old) {
+				nt = nt.Clone()
+			}
+			nt.SetRequiresGrad(old.RequiresGrad())
+			done[old] = nt
+		}
+		*tm.ptr = nt
 	}
 }
 
