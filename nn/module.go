@@ -328,7 +328,8 @@ func join(prefix, name string) string {
 }
 
 // walkTensors visits every tensor member in the tree with its full name,
-// each tensor once (the first name wins, as PyTorch removes duplicates).
+// each tensor once (the first name wins, as PyTorch's named_parameters
+// removes duplicates).
 func walkTensors(m Module, fn func(name string, tm tensorMember)) {
 	seen := map[*tensor.Tensor]bool{}
 	for _, nm := range NamedModules(m) {
@@ -342,6 +343,30 @@ func walkTensors(m Module, fn func(name string, tm tensorMember)) {
 			fn(join(nm.Name, tm.name), tm)
 		}
 	}
+}
+
+// walkAllTensors visits every tensor member under every name it has: a
+// tensor or module shared by several parents is visited once per path, as
+// PyTorch's state_dict lists it (a module that contains itself is visited
+// once).
+func walkAllTensors(m Module, fn func(name string, tm tensorMember)) {
+	onPath := map[Module]bool{}
+	var walk func(prefix string, m Module)
+	walk = func(prefix string, m Module) {
+		if onPath[m] {
+			return
+		}
+		onPath[m] = true
+		defer delete(onPath, m)
+		ts, children := members(m)
+		for _, tm := range ts {
+			fn(join(prefix, tm.name), tm)
+		}
+		for _, c := range children {
+			walk(join(prefix, c.Name), c.Module)
+		}
+	}
+	walk("", m)
 }
 
 // NamedParameters returns the parameters of m and its submodules with

@@ -130,3 +130,39 @@ func TestLoadStateDictNonPersistent(t *testing.T) {
 		t.Fatalf("non-strict: %+v %v cache %v", rep, err, m.Cache.Item())
 	}
 }
+
+// TestLoadTiedWeights loads a state dict that names a shared (tied) weight
+// under both of its names, as PyTorch's state_dict does: strict loading
+// accepts it, and a dict with either name alone loads it too.
+func TestLoadTiedWeights(t *testing.T) {
+	type tied struct {
+		nn.Base
+		Emb  *nn.Linear
+		Head *nn.Linear
+	}
+	newTied := func() *tied {
+		a := nn.NewLinear(3, 3, nn.LinearOptions{NoBias: true})
+		b := nn.NewLinear(3, 3, nn.LinearOptions{NoBias: true})
+		b.Weight = a.Weight
+		return &tied{Emb: a, Head: b}
+	}
+	src := newTied()
+	w := src.Emb.Weight.Detach()
+	for _, sd := range []map[string]*tensor.Tensor{
+		{"emb.weight": w, "head.weight": w},
+		{"emb.weight": w},
+		{"head.weight": w},
+	} {
+		dst := newTied()
+		if _, err := nn.LoadStateDict(dst, sd, true); err != nil {
+			t.Fatalf("%v: %v", sd, err)
+		}
+		if !tensor.Equal(dst.Head.Weight, w) || dst.Head.Weight != dst.Emb.Weight {
+			t.Fatalf("%v: the tied weight was not loaded", sd)
+		}
+	}
+	rep, err := nn.LoadStateDict(newTied(), map[string]*tensor.Tensor{}, false)
+	if err != nil || len(rep.Missing) != 1 || rep.Missing[0] != "emb.weight" {
+		t.Fatalf("missing %v, %v", rep.Missing, err)
+	}
+}

@@ -57,23 +57,40 @@ func LoadStateDict(m Module, sd map[string]*tensor.Tensor, strict bool) (LoadRep
 	type pair struct{ dst, src *tensor.Tensor }
 	var copies []pair
 	have := map[string]bool{}
-	walkTensors(m, func(name string, tm tensorMember) {
+	// Every name of every tensor counts: a tensor shared by two modules
+	// (tied weights) has two names, and a PyTorch state dict lists both.
+	// StateDict writes only the first; either name loads it.
+	var order []*tensor.Tensor
+	names := map[*tensor.Tensor][]string{}
+	walkAllTensors(m, func(name string, tm tensorMember) {
 		if tm.kind == kindNonPersistent {
 			return
 		}
 		have[name] = true
-		src, ok := sd[name]
-		if !ok || src == nil {
-			rep.Missing = append(rep.Missing, name)
-			return
+		t := *tm.ptr
+		if _, ok := names[t]; !ok {
+			order = append(order, t)
 		}
-		dst := *tm.ptr
-		if !slices.Equal(src.Shape(), dst.Shape()) {
-			errs = append(errs, fmt.Sprintf("size mismatch for %s: copying a tensor of shape %v from the state dict, the shape in the module is %v", name, src.Shape(), dst.Shape()))
-			return
-		}
-		copies = append(copies, pair{dst, src})
+		names[t] = append(names[t], name)
 	})
+	for _, dst := range order {
+		found := false
+		for _, name := range names[dst] {
+			src, ok := sd[name]
+			if !ok || src == nil {
+				continue
+			}
+			found = true
+			if !slices.Equal(src.Shape(), dst.Shape()) {
+				errs = append(errs, fmt.Sprintf("size mismatch for %s: copying a tensor of shape %v from the state dict, the shape in the module is %v", name, src.Shape(), dst.Shape()))
+				continue
+			}
+			copies = append(copies, pair{dst, src})
+		}
+		if !found {
+			rep.Missing = append(rep.Missing, names[dst][0])
+		}
+	}
 	for k := range sd {
 		if !have[k] {
 			rep.Unexpected = append(rep.Unexpected, k)
