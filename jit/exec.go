@@ -384,12 +384,6 @@ func scalarBinary(op string, in []any) ([]any, error) {
 			return nil, fmt.Errorf("%s of int64 and %T", op, in[1])
 		}
 		switch op {
-		case ir.OpAdd:
-			return []any{a + b}, nil
-		case ir.OpSub:
-			return []any{a - b}, nil
-		case ir.OpMul:
-			return []any{a * b}, nil
 		case ir.OpDiv, ir.OpMod, ir.OpFloorDiv:
 			if b == 0 {
 				return nil, errors.New("integer division by zero")
@@ -405,18 +399,9 @@ func scalarBinary(op string, in []any) ([]any, error) {
 				q--
 			}
 			return []any{q}, nil
-		case ir.OpLt:
-			return []any{a < b}, nil
-		case ir.OpLe:
-			return []any{a <= b}, nil
-		case ir.OpGt:
-			return []any{a > b}, nil
-		case ir.OpGe:
-			return []any{a >= b}, nil
-		case ir.OpEq:
-			return []any{a == b}, nil
-		case ir.OpNe:
-			return []any{a != b}, nil
+		}
+		if v, ok := scalarArith(op, a, b); ok {
+			return []any{v}, nil
 		}
 	case float64:
 		b, ok := in[1].(float64)
@@ -424,30 +409,15 @@ func scalarBinary(op string, in []any) ([]any, error) {
 			return nil, fmt.Errorf("%s of float64 and %T", op, in[1])
 		}
 		switch op {
-		case ir.OpAdd:
-			return []any{a + b}, nil
-		case ir.OpSub:
-			return []any{a - b}, nil
-		case ir.OpMul:
-			return []any{a * b}, nil
 		case ir.OpDiv:
 			return []any{a / b}, nil
 		case ir.OpFloorDiv:
 			return []any{math.Floor(a / b)}, nil
 		case ir.OpMod:
 			return []any{math.Mod(a, b)}, nil
-		case ir.OpLt:
-			return []any{a < b}, nil
-		case ir.OpLe:
-			return []any{a <= b}, nil
-		case ir.OpGt:
-			return []any{a > b}, nil
-		case ir.OpGe:
-			return []any{a >= b}, nil
-		case ir.OpEq:
-			return []any{a == b}, nil
-		case ir.OpNe:
-			return []any{a != b}, nil
+		}
+		if v, ok := scalarArith(op, a, b); ok {
+			return []any{v}, nil
 		}
 	case bool, string:
 		switch op {
@@ -458,4 +428,30 @@ func scalarBinary(op string, in []any) ([]any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unsupported %s of %T and %T", op, in[0], in[1])
+}
+
+// scalarArith is what prim ops do alike on ints and floats: +, -, * and
+// the comparisons.
+func scalarArith[T int64 | float64](op string, a, b T) (any, bool) {
+	switch op {
+	case ir.OpAdd:
+		return a + b, true
+	case ir.OpSub:
+		return a - b, true
+	case ir.OpMul:
+		return a * b, true
+	case ir.OpLt:
+		return a < b, true
+	case ir.OpLe:
+		return a <= b, true
+	case ir.OpGt:
+		return a > b, true
+	case ir.OpGe:
+		return a >= b, true
+	case ir.OpEq:
+		return a == b, true
+	case ir.OpNe:
+		return a != b, true
+	}
+	return nil, false
 }
