@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/emberml/ember/autograd"
+	"github.com/emberml/ember/internal/golden"
 	"github.com/emberml/ember/tensor"
 )
 
@@ -76,43 +77,11 @@ func (a goldenAttrs) Ints(k string) []int {
 	return out
 }
 
-func num(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
-	case string:
-		switch x {
-		case "nan":
-			return math.NaN()
-		case "inf":
-			return math.Inf(1)
-		case "-inf":
-			return math.Inf(-1)
-		}
-	}
-	panic(fmt.Sprintf("golden: bad number %v", v))
-}
+func num(v any) float64 { return golden.Number(v) }
 
 // Tensor builds the tensor the case describes.
 func (g goldenTensor) Tensor() *tensor.Tensor {
-	dt, err := tensor.ParseDType(g.DType)
-	if err != nil {
-		panic(err)
-	}
-	vals := make([]float64, len(g.Data))
-	for i, v := range g.Data {
-		vals[i] = num(v)
-	}
-	t := tensor.FromSlice(vals, g.Shape...)
-	if len(g.Shape) == 0 {
-		t = t.Reshape()
-	}
-	return t.To(dt)
+	return golden.Tensor(g).Decode()
 }
 
 func loadGolden(t *testing.T, file string) []goldenCase {

@@ -33,13 +33,13 @@ func (g Tensor) Decode() *tensor.Tensor {
 	if dt == tensor.Int64 {
 		v := make([]int64, len(g.Data))
 		for i, x := range g.Data {
-			v[i] = int64(num(x))
+			v[i] = int64(Number(x))
 		}
 		return tensor.FromSlice(v).Reshape(shapeOf(g.Shape)...)
 	}
 	vals := make([]float64, len(g.Data))
 	for i, v := range g.Data {
-		vals[i] = num(v)
+		vals[i] = Number(v)
 	}
 	return tensor.FromSlice(vals).Reshape(shapeOf(g.Shape)...).To(dt)
 }
@@ -51,7 +51,9 @@ func shapeOf(s []int) []int {
 	return s
 }
 
-func num(v any) float64 {
+// Number decodes a number as golden.py writes it: a JSON number, a bool, or
+// "nan", "inf", "-inf". It panics on anything else.
+func Number(v any) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
@@ -140,7 +142,7 @@ func (c Case) Float(k string) float64 {
 	if !ok {
 		panic(fmt.Sprintf("golden: case %s has no attribute %q", c.Name, k))
 	}
-	return num(v)
+	return Number(v)
 }
 
 // Int returns a numeric attribute as an int.
@@ -157,7 +159,7 @@ func (c Case) Ints(k string) []int {
 	v, _ := c.Attrs[k].([]any)
 	out := make([]int, len(v))
 	for i, x := range v {
-		out[i] = int(num(x))
+		out[i] = int(Number(x))
 	}
 	return out
 }
@@ -167,7 +169,7 @@ func (c Case) Floats(k string) []float64 {
 	v, _ := c.Attrs[k].([]any)
 	out := make([]float64, len(v))
 	for i, x := range v {
-		out[i] = num(x)
+		out[i] = Number(x)
 	}
 	return out
 }
